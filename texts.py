@@ -15,7 +15,115 @@ from __future__ import annotations
 SAMPLE_MARK = "示例数据，非官方"
 SYSTEM_ERROR = "系统出错，已记录。请稍后再试。"
 
+# Import files (roster, catalogue, boundaries): every problem names the row and the column.
+FILE_CELL_ERROR = "第 {row} 行「{column}」列：{message}"
+FILE_NOT_FOUND = "找不到文件：{path}"
+FILE_TOO_BIG = "文件超过 {mb} MB，请拆分后再导入。"
+FILE_BAD_TYPE = "不支持的文件类型：{name}。请使用 .csv 或 .xlsx 文件。"
+FILE_EMPTY = "文件是空的：没有表头，也没有数据。"
+FILE_NO_ROWS = "文件只有表头，没有数据行。"
+FILE_TOO_MANY_ROWS = "数据行超过 {limit} 行，请检查文件。"
+FILE_MISSING_COLUMNS = "缺少必需的列：{columns}（第 1 行应为表头）。"
+FILE_NOT_TABLE = "无法读取为表格，请确认是 CSV（UTF-8 或 GB18030 编码）或 Excel（.xlsx）文件。"
+FILE_BAD_ENCODING = "无法识别文件编码，请另存为 UTF-8 编码的 CSV。"
+FILE_BAD_DATE = "日期 {value!r} 无法识别，请写成 YYYY-MM-DD。"
+IMPORT_NOTHING_WRITTEN = "导入未执行，数据库没有任何改动。"
+
 # ---------------------------------------------------------------- section: access (guard, roster, binding)
+
+
+# Zone division (published to the public by the scheme).
+ZONES_TITLE = "<b>鲤城区街道片区联合执法 片区划分</b>"
+ZONES_LINE = "{zone}：{streets}"
+ZONES_NOTE = ("（中山路商圈属老城区）\n各片区由区城市管理综合执法大队直属中队统筹协调。\n"
+              "对执法主体有争议的，由区城市管理和综合执法局会同区司法局协调确定。")
+
+STRANGER = "您尚未登记，无法使用本助手（未登记）。如您是鲤城区联合执法人员，请点击下方按钮分享本人手机号完成绑定，或联系管理员。"
+STRANGER_INLINE_BUTTON = "未登记：请先私聊本助手完成绑定"
+STRANGER_CALLBACK = "未登记，无权限操作。"
+DEACTIVATED = "您的账号已停用（未登记）。如有疑问请联系管理员。"
+SHARE_CONTACT_BUTTON = "📱 分享本人手机号"
+CONTACT_NOT_OWN = "只能分享您本人的手机号，他人的名片不能用于绑定（无权限）。"
+CONTACT_NOT_ON_ROSTER = "手机号 {phone} 不在联合执法人员名册中（未登记）。请联系管理员核对名册，或请管理员为您生成邀请链接。"
+CONTACT_DEACTIVATED = "该手机号对应的人员已停用（未登记）。请联系管理员。"
+BIND_OK = "绑定成功！{name}，欢迎使用片区联合执法助手。\n身份：{role}{place}"
+INVITE_BAD = "邀请链接无效、已使用或已过期（无权限）。请联系管理员重新生成。"
+INVITE_USAGE = "用法：/invite 手机号\n为名册中的人员生成 7 天内有效、只能使用一次的绑定链接。"
+INVITE_NOT_ON_ROSTER = "手机号 {phone} 不在名册中，请先导入名册。"
+INVITE_CREATED = "已为 {name}（{phone}）生成绑定链接，7 天内有效，仅可使用一次：\n{link}"
+WELCOME_BACK = "{name}，您好！请从下方菜单选择操作，或直接输入事项名称查询是否已赋权。"
+NO_PERMISSION = "无权限：您的角色不能执行此操作。"
+FORGED_BUTTON = "无权限：按钮无效或已过期。"
+FLOOD_WARNING = "操作过于频繁，请稍候再试。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+CANCELLED = "已取消。"
+ONLY_PRIVATE = "请在与本助手的私聊中使用此功能。"
+UNKNOWN_COMMAND = "未知命令。发送 /help 查看可用功能。"
+UNSUPPORTED_MESSAGE = "暂不支持这种消息。请发送文字，或使用下方菜单。"
+TEXT_TOO_LONG = "消息过长（{length} 字），请精简到 {limit} 字以内。"
+
+ROLE_NAMES = {"officer": "执法人员", "coordinator": "协调员", "legal": "法制审核", "admin": "管理员"}
+
+MENU_LOOKUP = "🔍 查询事项"
+MENU_CASE = "📝 上报线索"
+MENU_MYCASES = "📂 我的线索"
+MENU_AGENDA = "📅 我的日程"
+MENU_DISPATCH = "📣 派发行动"
+MENU_MEETING = "🗓 会议"
+MENU_STATS = "📊 统计"
+MENU_CASES = "🗂 片区线索"
+MENU_HELP = "❓ 帮助"
+MENU_SHOWN = "主菜单："
+
+HELP = """<b>片区联合执法助手</b>
+直接输入事项（如“占道经营”“油烟扰民”“zdjy”），即可查询该事项在您所在街道是否已赋权、由谁执法。
+在问题里写上街道（如“浮桥 占道经营”）可查询其他街道。
+
+/lookup 事项 — 查询事项
+/case — 上报案源线索（位置、照片）
+/mycases — 我上报的线索
+/agenda — 我的会议、行动与期限
+/zones — 片区划分
+/cancel — 取消当前操作"""
+HELP_COORDINATOR = """
+<b>协调员</b>
+/dispatch — 派发联合执法行动
+/cases — 本片区线索
+/meeting — 会议与联席会议
+/stats — 统计与导出"""
+HELP_ADMIN = """
+<b>管理员</b>
+/invite 手机号 — 生成绑定链接
+发送名册或事项清单文件（.csv/.xlsx）即可预览并导入
+/audit 编号 — 查看全过程记录"""
+
+COMMANDS = {
+    "start": "开始 / 绑定账号",
+    "help": "使用帮助",
+    "menu": "显示主菜单",
+    "lookup": "查询事项是否已赋权",
+    "case": "上报案源线索",
+    "mycases": "我上报的线索",
+    "agenda": "我的日程",
+    "dispatch": "派发联合执法行动（协调员）",
+    "meeting": "会议（协调员）",
+    "stats": "统计（协调员）",
+    "zones": "片区划分",
+    "cancel": "取消当前操作",
+}
+
+ROSTER_EMPTY = "不能为空。"
+ROSTER_BAD_PHONE = "手机号 {value!r} 不是有效的大陆手机号。"
+ROSTER_DUP_PHONE = "手机号与第 {other} 行重复。"
+ROSTER_BAD_ROLE = "角色 {value!r} 应为 执法人员/协调员/法制审核/管理员 之一。"
+ROSTER_BAD_STREET = "街道 {value!r} 不是鲤城区 8 个街道之一。"
+ROSTER_BAD_ZONE = "片区 {value!r} 应为 老城区 或 江南新区。"
+ROSTER_ZONE_MISMATCH = "{street} 属于另一个片区，不是 {zone}。"
+ROSTER_NEED_ZONE = "区直人员（街道为空）必须填写片区。"
+ROSTER_BAD_TG = "telegram_id {value!r} 应为数字。"
+ROSTER_DUP_TG = "telegram_id 与第 {other} 行重复。"
+ROSTER_SUMMARY = "新增 {added} 人，更新 {updated} 人，停用 {deactivated} 人，未变 {unchanged} 人。"
+ROSTER_DRY_RUN = "（预演：未写入数据库）"
 
 # ---------------------------------------------------------------- section: catalogue and lookup
 

@@ -1,0 +1,122 @@
+"""Build and serve the PTB Application: the same code path for real, webhook, demo and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import Conflict, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+import texts
+from config import Settings
+from db.engine import Database
+from handlers import register_all
+from handlers.context import BotContext, Services
+from handlers.guard import FloodGate
+from jobs import clock
+from jobs.delivery import DeliveryWorker
+
+log = logging.getLogger(__name__)
+
+
+def build_application(settings: Settings) -> Application:
+    """Wire settings, database, handlers and jobs into one Application (no I/O here)."""
+    if not settings.token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=settings.tz,
+            )
+        )
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    app = builder.build()
+    services = Services(settings=settings, db=Database(settings.database_url))
+    app.bot_data["services"] = services
+    app.bot_data["flood"] = FloodGate(settings.flood_max_updates, settings.flood_window_seconds)
+    register_all(app)
+    return app
+
+
+async def _post_init(app: Application) -> None:
+    """Start-up I/O: commands menu, outbox worker, clock tick."""
+    services: Services = app.bot_data["services"]
+    try:
+        await app.bot.set_my_commands([BotCommand(cmd, desc) for cmd, desc in texts.COMMANDS.items()])
+    except TelegramError as exc:
+        log.warning("set_my_commands failed: %s", exc)
+    worker = DeliveryWorker(app.bot, services.db, idle_seconds=services.settings.delivery_idle_seconds)
+    services.extras["delivery"] = worker
+    worker.start()
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(
+        _clock_tick, interval=services.settings.clock_tick_seconds, first=0.5, name="clock",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+
+
+async def _clock_tick(context: BotContext) -> None:
+    """The JobQueue is only a wake-up: the database says what is due."""
+    services = context.services
+    handled = await asyncio.to_thread(clock.tick, services.db)
+    if handled:
+        services.extras["delivery"].wake()
+
+
+async def _post_shutdown(app: Application) -> None:
+    services: Services = app.bot_data["services"]
+    worker: DeliveryWorker | None = services.extras.get("delivery")
+    if worker is not None:
+        await worker.stop()
+    services.db.dispose()
+
+
+async def serve_polling(app: Application, settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Long polling until `stop` is set or SIGINT/SIGTERM; a 409 (second instance) stops us."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+
+    def on_poll_error(exc: TelegramError) -> None:
+        if isinstance(exc, Conflict):
+            log.error("another instance polls with this token (409); stopping")
+            app.bot_data["conflict"] = True
+            stop.set()
+        else:
+            log.warning("polling error: %s", exc)
+
+    async with app:
+        await _post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=timedelta(seconds=settings.polling_timeout_seconds),
+            poll_interval=0,
+            allowed_updates=Update.ALL_TYPES,
+            error_callback=on_poll_error,
+        )
+        log.info("bot polling as @%s", app.bot.username)
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+        await _post_shutdown(app)

@@ -1,0 +1,159 @@
+"""片区联合执法助手 — command line.
+
+    python bot.py [run]            the bot (long polling; webhook when WEBHOOK_URL is set; demo without a token)
+    python bot.py demo             local Bot API emulator + terminal chat with sample data
+    python bot.py migrate          bring the database schema up to date
+    python bot.py import-roster FILE [--dry-run]
+    python bot.py import-catalogue FILE [--dry-run] [--sample]
+    python bot.py import-boundaries FILE.geojson
+    python bot.py export --since YYYY-MM-DD --until YYYY-MM-DD --out FILE.xlsx
+    python bot.py backup --out FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from config import Settings
+from logs import setup_logging
+
+log = logging.getLogger("bot")
+
+
+def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
+    if not settings.token:
+        print("未设置 TELEGRAM_BOT_TOKEN：启动演示模式（demo）。No token: starting demo mode.")
+        return cmd_demo(settings, _args)
+    from admin_commands import ensure_reference_data
+    from app import build_application, serve_polling
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    ensure_reference_data(settings)
+    app = build_application(settings)
+    if settings.webhook_url:
+        from telegram import Update
+
+        app.run_webhook(
+            listen="0.0.0.0",
+            port=settings.port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return 0
+    asyncio.run(serve_polling(app, settings))
+    return 3 if app.bot_data.get("conflict") else 0
+
+
+def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    from demo import run_demo
+
+    return asyncio.run(run_demo(settings))
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("数据库已是最新结构。Database schema is up to date.")
+    return 0
+
+
+def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
+    import texts
+    from db.engine import Database
+    from db.migrate import upgrade
+    from db.people import apply_roster
+    from knowledge.roster import load_roster_file
+    from knowledge.tables import TableFileError
+
+    try:
+        rows = load_roster_file(Path(args.file))
+    except TableFileError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(texts.IMPORT_NOTHING_WRITTEN, file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.session() as session:
+        diff = apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=args.dry_run)
+    print(texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
+                                      deactivated=len(diff.deactivated), unchanged=len(diff.unchanged)))
+    for label, names in (("新增", diff.added), ("更新", diff.updated), ("停用", diff.deactivated)):
+        if names:
+            print(f"{label}：{'、'.join(names)}")
+    if args.dry_run:
+        print(texts.ROSTER_DRY_RUN)
+    return 0
+
+
+def cmd_import_catalogue(settings: Settings, args: argparse.Namespace) -> int:
+    from admin_commands import import_catalogue
+
+    return import_catalogue(settings, Path(args.file), dry_run=args.dry_run, sample=args.sample)
+
+
+def cmd_import_boundaries(settings: Settings, args: argparse.Namespace) -> int:
+    from admin_commands import import_boundaries
+
+    return import_boundaries(settings, Path(args.file))
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from admin_commands import export
+
+    return export(settings, args.since, args.until, Path(args.out))
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from admin_commands import backup
+
+    return backup(settings, Path(args.out))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bot.py", description="片区联合执法助手 Licheng joint-enforcement assistant")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="运行机器人（无令牌时为演示模式） run the bot").set_defaults(func=cmd_run)
+    sub.add_parser("demo", help="本地模拟器 + 终端对话（示例数据） local demo").set_defaults(func=cmd_demo)
+    sub.add_parser("migrate", help="升级数据库结构 upgrade the schema").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("import-roster", help="导入人员名册 import the roster (csv/xlsx)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="只显示将发生的变化 show changes, write nothing")
+    p.set_defaults(func=cmd_import_roster)
+    p = sub.add_parser("import-catalogue", help="导入事项清单 import the item catalogue (csv/xlsx)")
+    p.add_argument("file")
+    p.add_argument("--dry-run", action="store_true", help="只显示差异 show the diff, write nothing")
+    p.add_argument("--sample", action="store_true", help="作为示例数据导入 mark as sample data (示例数据，非官方)")
+    p.set_defaults(func=cmd_import_catalogue)
+    p = sub.add_parser("import-boundaries", help="导入街道边界 import street polygons (GeoJSON, WGS84)")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import_boundaries)
+    p = sub.add_parser("export", help="导出记录 export records for 闽执法 (xlsx/csv)")
+    p.add_argument("--since", required=True, help="YYYY-MM-DD")
+    p.add_argument("--until", required=True, help="YYYY-MM-DD")
+    p.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser("backup", help="备份数据库 back up the database (SQLite; PostgreSQL: pg_dump)")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_backup)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    setup_logging(settings.log_level)
+    func = getattr(args, "func", cmd_run)
+    return func(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

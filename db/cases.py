@@ -1,0 +1,3 @@
+"""Tables and queries of this feature (filled by its issue)."""
+
+from __future__ import annotations

@@ -1,0 +1,133 @@
+"""Roster queries: import with diff, binding Telegram accounts, invites."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from db import audit
+from db.models import Invite, Person, utcnow
+from knowledge.roster import RosterRow
+
+ROSTER_FIELDS = ("name", "role", "street", "zone", "department", "certificate_no", "certificate_expires")
+INVITE_DAYS = 7
+
+
+@dataclass
+class RosterDiff:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def apply_roster(*, session: Session, rows: list[RosterRow], actor_person_id: int | None, dry_run: bool) -> RosterDiff:
+    """Update people by phone, add new ones, deactivate the missing (never delete)."""
+    diff = RosterDiff()
+    existing = {p.phone: p for p in session.exec(select(Person)).all()}
+    seen: set[str] = set()
+    for row in rows:
+        seen.add(row.phone)
+        wanted = {f: getattr(row, f) for f in ROSTER_FIELDS}
+        person = existing.get(row.phone)
+        if person is None:
+            diff.added.append(row.name)
+            if not dry_run:
+                person = Person(phone=row.phone, telegram_id=row.telegram_id, **wanted)
+                session.add(person)
+                session.flush()
+                _audit(session, actor_person_id, "roster.add", person, None, wanted)
+            continue
+        before = {f: getattr(person, f) for f in ROSTER_FIELDS} | {"active": person.active}
+        after = wanted | {"active": True}
+        tg_change = row.telegram_id is not None and row.telegram_id != person.telegram_id
+        if before == after and not tg_change:
+            diff.unchanged.append(row.name)
+            continue
+        diff.updated.append(row.name)
+        if not dry_run:
+            for key, value in after.items():
+                setattr(person, key, value)
+            if tg_change:
+                person.telegram_id = row.telegram_id
+            person.updated_at = utcnow()
+            session.add(person)
+            _audit(session, actor_person_id, "roster.update", person, before, after)
+    for phone, person in existing.items():
+        if phone not in seen and person.active:
+            diff.deactivated.append(person.name)
+            if not dry_run:
+                person.active = False
+                person.updated_at = utcnow()
+                session.add(person)
+                _audit(session, actor_person_id, "roster.deactivate", person, {"active": True}, {"active": False})
+    if dry_run:
+        session.rollback()
+    return diff
+
+
+def by_telegram_id(*, session: Session, telegram_id: int) -> Person | None:
+    return session.exec(select(Person).where(Person.telegram_id == telegram_id)).first()
+
+
+def by_phone(*, session: Session, phone: str) -> Person | None:
+    return session.exec(select(Person).where(Person.phone == phone)).first()
+
+
+def bind(*, session: Session, person: Person, telegram_id: int, how: str) -> None:
+    """Attach a Telegram account to a roster entry; an account bound elsewhere is moved."""
+    previous = by_telegram_id(session=session, telegram_id=telegram_id)
+    if previous is not None and previous.id != person.id:
+        previous.telegram_id = None
+        session.add(previous)
+        session.flush()
+    before = {"telegram_id": person.telegram_id}
+    person.telegram_id = telegram_id
+    person.updated_at = utcnow()
+    session.add(person)
+    audit.record(
+        session=session, actor_person_id=person.id, actor_telegram_id=telegram_id, action=f"bind.{how}",
+        entity_type="person", entity_id=person.id or 0, before=before, after={"telegram_id": telegram_id},
+    )
+
+
+def create_invite(*, session: Session, phone: str, created_by: int | None) -> Invite:
+    invite = Invite(
+        token=secrets.token_urlsafe(12), phone=phone, created_by=created_by,
+        expires_at=utcnow() + timedelta(days=INVITE_DAYS),
+    )
+    session.add(invite)
+    audit.record(
+        session=session, actor_person_id=created_by, actor_telegram_id=None, action="invite.create",
+        entity_type="invite", entity_id=invite.token[:6], after={"phone": phone},
+    )
+    return invite
+
+
+def use_invite(*, session: Session, token: str, telegram_id: int) -> Person | None:
+    """Bind by a valid, unused, unexpired invite; None when the invite cannot be used."""
+    invite = session.get(Invite, token)
+    if invite is None or invite.used_at is not None or invite.expires_at <= utcnow():
+        return None
+    person = by_phone(session=session, phone=invite.phone)
+    if person is None or not person.active:
+        return None
+    invite.used_at = utcnow()
+    invite.used_by_telegram_id = telegram_id
+    session.add(invite)
+    bind(session=session, person=person, telegram_id=telegram_id, how="invite")
+    return person
+
+
+def active_people(*, session: Session) -> list[Person]:
+    return list(session.exec(select(Person).where(Person.active == True).order_by(Person.id)).all())  # noqa: E712
+
+
+def _audit(session: Session, actor: int | None, action: str, person: Person, before: dict | None, after: dict | None) -> None:
+    audit.record(
+        session=session, actor_person_id=actor, actor_telegram_id=None, action=action,
+        entity_type="person", entity_id=person.id or 0, before=before, after=after,
+    )

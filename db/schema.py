@@ -1,0 +1,7 @@
+"""Import every table module so SQLModel.metadata is complete (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from db import actions, cases, catalogue, meetings, models, reports  # noqa: F401
+
+METADATA = models.METADATA

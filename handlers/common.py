@@ -1,0 +1,54 @@
+"""Small helpers shared by the feature handlers: zone text, role checks, safe replies."""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+
+import texts
+from db.models import Role
+from handlers.context import BotContext
+from knowledge.streets import ZONES
+
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+def zones_text() -> str:
+    lines = [texts.ZONES_TITLE]
+    lines += [texts.ZONES_LINE.format(zone=zone, streets="、".join(streets)) for zone, streets in ZONES.items()]
+    lines.append(texts.ZONES_NOTE)
+    return "\n".join(lines)
+
+
+def esc(value: object) -> str:
+    """HTML-escape anything a user typed before it goes into a message."""
+    return html.escape(str(value), quote=False)
+
+
+async def refuse(update: Update, text: str = texts.NO_PERMISSION) -> None:
+    """Answer a refused command or button press the way the user will notice it."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+
+
+def requires(*roles: Role) -> Callable[[Handler], Handler]:
+    """Refuse (无权限) unless the guard's actor has one of `roles` (admins always pass)."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            actor = context.actor
+            if actor is None or not actor.has(*roles):
+                await refuse(update)
+                return None
+            return await handler(update, context)
+
+        return wrapper
+
+    return decorate

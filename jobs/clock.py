@@ -1,0 +1,138 @@
+"""The clock: one repeating tick finds due ClockItems in the database and hands them to their
+kind's handler, which usually enqueues outbox rows. Nothing depends on in-memory jobs surviving.
+
+Catch-up policy after downtime: an item found due late is still handled while its event has not
+started (the handler marks the text 「补发」); once the event has started it is recorded as
+`missed` and `on_missed` of its kind runs (e.g. tell the organiser). Each item is done once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from db.engine import Database
+from db.models import ClockItem, utcnow
+
+log = logging.getLogger(__name__)
+
+LATE_AFTER = timedelta(minutes=2)  # found due later than this after due_at -> 「补发」
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What a handler learns about the firing: now, and whether it is a late catch-up."""
+
+    now: datetime
+    late: bool
+
+
+ClockHandler = Callable[[Session, ClockItem, Firing], str | None]  # returns outcome or None = "sent"
+MissedHandler = Callable[[Session, ClockItem, Firing], None]
+
+
+@dataclass
+class ClockKind:
+    handle: ClockHandler
+    on_missed: MissedHandler | None = None
+
+
+KINDS: dict[str, ClockKind] = {}
+_PERIODIC: list[Callable[[Session, datetime], None]] = []
+
+
+def register_kind(kind: str, handle: ClockHandler, on_missed: MissedHandler | None = None) -> None:
+    """Features call this at import time of their handler module."""
+    KINDS[kind] = ClockKind(handle, on_missed)
+
+
+def register_periodic(scan: Callable[[Session, datetime], None]) -> None:
+    """A scan run on every tick (e.g. certificate expiry); must be idempotent."""
+    if scan not in _PERIODIC:
+        _PERIODIC.append(scan)
+
+
+def schedule(
+    *,
+    session: Session,
+    kind: str,
+    due_at: datetime,
+    ref_type: str | None = None,
+    ref_id: str | int | None = None,
+    person_id: int | None = None,
+    event_at: datetime | None = None,
+    payload: dict | None = None,
+) -> ClockItem:
+    item = ClockItem(
+        kind=kind, due_at=due_at, ref_type=ref_type, ref_id=None if ref_id is None else str(ref_id),
+        person_id=person_id, event_at=event_at, payload=payload or {},
+    )
+    session.add(item)
+    return item
+
+
+def cancel(*, session: Session, ref_type: str, ref_id: str | int, kind: str | None = None) -> int:
+    """Cancel the not-yet-done items of one entity (e.g. a meeting moved or called off)."""
+    query = select(ClockItem).where(
+        ClockItem.ref_type == ref_type, ClockItem.ref_id == str(ref_id), ClockItem.done_at == None  # noqa: E711
+    )
+    if kind is not None:
+        query = query.where(ClockItem.kind == kind)
+    items = session.exec(query).all()
+    now = utcnow()
+    for item in items:
+        item.done_at = now
+        item.outcome = "cancelled"
+        session.add(item)
+    return len(items)
+
+
+def tick(db: Database, now: datetime | None = None, *, limit: int = 500) -> int:
+    """Handle every due item, each in its own transaction; returns how many were handled."""
+    now = now or utcnow()
+    with db.session() as session:
+        due_ids = session.exec(
+            select(ClockItem.id)
+            .where(ClockItem.done_at == None, ClockItem.due_at <= now)  # noqa: E711
+            .order_by(ClockItem.due_at)
+            .limit(limit)
+        ).all()
+    handled = 0
+    for item_id in due_ids:
+        try:
+            with db.session() as session:
+                item = session.get(ClockItem, item_id, with_for_update=db.is_postgres)
+                if item is None or item.done_at is not None:
+                    continue
+                _fire(session, item, now)
+                handled += 1
+        except Exception:
+            log.exception("clock item %s failed; will retry next tick", item_id)
+    for scan in _PERIODIC:
+        try:
+            with db.session() as session:
+                scan(session, now)
+        except Exception:
+            log.exception("periodic scan %s failed", getattr(scan, "__name__", scan))
+    return handled
+
+
+def _fire(session: Session, item: ClockItem, now: datetime) -> None:
+    kind = KINDS.get(item.kind)
+    late = now - item.due_at > LATE_AFTER
+    firing = Firing(now=now, late=late)
+    if kind is None:
+        log.error("no handler for clock kind %s", item.kind)
+        item.outcome = "skipped"
+    elif item.event_at is not None and late and item.event_at <= now:
+        item.outcome = "missed"
+        if kind.on_missed is not None:
+            kind.on_missed(session, item, firing)
+    else:
+        item.outcome = kind.handle(session, item, firing) or ("late" if late else "sent")
+    item.done_at = now
+    session.add(item)

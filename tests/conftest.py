@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh migrated database per test, on SQLite and (when it answers) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db.engine import Database
+from tests.dbutil import DatabaseFactory, pg_available
+
+BACKENDS = ["sqlite", "postgresql"]
+_PG = pg_available()
+
+
+@pytest.fixture(scope="session")
+def db_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("dbs"))
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not _PG:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI but 127.0.0.1:5432 does not answer")
+        pytest.skip("PostgreSQL not reachable on 127.0.0.1:5432")
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(db_factory: DatabaseFactory, backend: str) -> str:
+    return db_factory.make(backend)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return Path(__file__).resolve().parent / "data"

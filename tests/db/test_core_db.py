@@ -1,0 +1,100 @@
+"""Core tables on SQLite and PostgreSQL: roster import semantics, audit is append-only,
+outbox dedupe, clock catch-up policy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from db import audit, outbox, people
+from db.engine import Database
+from db.models import AuditEntry, ClockItem, Person, utcnow
+from jobs import clock
+from knowledge.roster import RosterRow
+
+
+def row(phone: str, name: str = "张三", role: str = "officer", street: str | None = "浮桥街道", tg: int | None = None) -> RosterRow:
+    return RosterRow(name=name, phone=phone, role=role, street=street, zone="江南新区", department=None,
+                     certificate_no=None, certificate_expires=date(2027, 1, 1), telegram_id=tg)
+
+
+def test_roster_import_updates_by_phone_and_deactivates_missing(db: Database) -> None:
+    with db.session() as s:
+        d = people.apply_roster(session=s, rows=[row("13800000001"), row("13800000002", "李四", tg=77)], actor_person_id=None, dry_run=False)
+    assert (d.added, d.updated, d.deactivated) == (["张三", "李四"], [], [])
+    with db.session() as s:
+        d = people.apply_roster(session=s, rows=[row("13800000001", role="coordinator")], actor_person_id=None, dry_run=False)
+    assert (d.added, d.updated, d.deactivated) == ([], ["张三"], ["李四"])
+    with db.session() as s:
+        everyone = {p.phone: p for p in s.exec(select(Person)).all()}
+        assert everyone["13800000001"].role == "coordinator"
+        assert everyone["13800000002"].active is False  # kept, never deleted
+        assert everyone["13800000002"].telegram_id == 77
+        actions = [a.action for a in s.exec(select(AuditEntry).order_by(AuditEntry.id)).all()]
+    assert actions == ["roster.add", "roster.add", "roster.update", "roster.deactivate"]
+
+
+def test_roster_dry_run_writes_nothing(db: Database) -> None:
+    with db.session() as s:
+        d = people.apply_roster(session=s, rows=[row("13800000001")], actor_person_id=None, dry_run=True)
+    assert d.added == ["张三"]
+    with db.session() as s:
+        assert s.exec(select(Person)).all() == []
+        assert s.exec(select(AuditEntry)).all() == []
+
+
+def test_audit_refuses_update_and_delete(db: Database) -> None:
+    with db.session() as s:
+        audit.record(session=s, actor_person_id=None, actor_telegram_id=1, action="x", entity_type="t", entity_id=1)
+    for statement in ("UPDATE auditentry SET action = 'y'", "DELETE FROM auditentry"):
+        with pytest.raises(Exception, match="append-only"):
+            with db.session() as s:
+                s.exec(text(statement))  # type: ignore[call-overload]
+    with db.session() as s:
+        assert [a.action for a in s.exec(select(AuditEntry)).all()] == ["x"]
+
+
+def test_invite_is_single_use(db: Database) -> None:
+    with db.session() as s:
+        people.apply_roster(session=s, rows=[row("13800000001")], actor_person_id=None, dry_run=False)
+        token = people.create_invite(session=s, phone="13800000001", created_by=None).token
+    with db.session() as s:
+        assert people.use_invite(session=s, token=token, telegram_id=555) is not None
+    with db.session() as s:
+        assert people.use_invite(session=s, token=token, telegram_id=556) is None
+        assert people.by_telegram_id(session=s, telegram_id=555) is not None
+
+
+def test_outbox_dedupe_key(db: Database) -> None:
+    with db.session() as s:
+        assert outbox.enqueue(session=s, chat_id=1, text="a", dedupe_key="k1") is not None
+    with db.session() as s:
+        assert outbox.enqueue(session=s, chat_id=1, text="a", dedupe_key="k1") is None
+        assert outbox.pending_count(session=s) == 1
+
+
+def test_clock_fires_once_and_records_missed_events(db: Database) -> None:
+    seen: list[tuple[str, bool]] = []
+
+    def handle(session, item, firing):  # type: ignore[no-untyped-def]
+        seen.append((item.payload["name"], firing.late))
+        return None
+
+    missed: list[str] = []
+    clock.register_kind("test.kind", handle, on_missed=lambda s, item, f: missed.append(item.payload["name"]))
+    now = utcnow()
+    with db.session() as s:
+        clock.schedule(session=s, kind="test.kind", due_at=now - timedelta(seconds=30), payload={"name": "on time"})
+        clock.schedule(session=s, kind="test.kind", due_at=now - timedelta(hours=1), event_at=now + timedelta(hours=1), payload={"name": "late"})
+        clock.schedule(session=s, kind="test.kind", due_at=now - timedelta(hours=2), event_at=now - timedelta(hours=1), payload={"name": "too late"})
+        clock.schedule(session=s, kind="test.kind", due_at=now + timedelta(hours=1), payload={"name": "future"})
+    assert clock.tick(db, now) == 3
+    assert clock.tick(db, now) == 0  # never twice
+    assert sorted(seen) == [("late", True), ("on time", False)]
+    assert missed == ["too late"]
+    with db.session() as s:
+        outcomes = {i.payload["name"]: i.outcome for i in s.exec(select(ClockItem)).all()}
+    assert outcomes == {"on time": "sent", "late": "late", "too late": "missed", "future": None}
