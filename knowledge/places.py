@@ -149,8 +149,9 @@ def match_place(
 ) -> list[PlaceMatch]:
     """Candidate places for a typed address, best first; [] when nothing is close.
 
-    A name written out in Chinese hides sound-alike candidates. Equal scores list the street before its community (开元 is both a street and a community
-    of that street, and the street is what routing needs).
+    A name written out in Chinese hides sound-alike candidates. Equal scores list the
+    street before its community (开元 is both a street and a community of that street,
+    and the street is what routing needs).
     """
     normalised = _normalise(text)[:MAX_TEXT]
     if not normalised:
