@@ -127,6 +127,48 @@ ROSTER_DRY_RUN = "（预演：未写入数据库）"
 
 # ---------------------------------------------------------------- section: catalogue and lookup
 
+
+LOOKUP_PROMPT = "请输入要查询的事项，例如：占道经营、油烟扰民、zdjy。可在前面加街道，如“浮桥 占道经营”。"
+LOOKUP_TOO_LONG = "查询内容过长（{length} 字）。请输入 {limit} 字以内的关键词，例如“占道经营”。"
+LOOKUP_EMPTY_CATALOGUE = "事项清单尚未导入，暂时无法查询。请联系管理员导入官方事项清单。"
+LOOKUP_GUESS = "⚠️ 不确定您要查的是哪一项，先显示最接近的一项；如不是，请点下方其他候选："
+LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。\n"
+                    "不在联合执法事项清单内的事项，仍由原主管部门按日常监管处理；"
+                    "对执法主体有疑问的，可上报线索并标记“执法主体有争议”，由法制审核人员协调。")
+LOOKUP_NEAREST = "最接近的事项："
+CARD_STATUS_LINE = "{street}：<b>{status}</b>"
+CARD_WITHDRAWN_SINCE = "（{date} 起收回，现由原部门执法）"
+CARD_NOT_YET = "（{date} 起生效）"
+CARD_SUBJECT = "执法主体：{subject}"
+CARD_CLASS = "类别：{item_class}"
+CARD_LEAD = "牵头部门：{lead}"
+CARD_BASIS = "执法依据：{basis}"
+CARD_VERSION = "清单版本：{date} 导入"
+CARD_BY_STREET_TITLE = "各街道情况："
+CARD_BY_STREET_LINE = "· {street} {status} → {subject}"
+CARD_NO_STREET_HINT = "（您未登记所属街道，以下列出各街道情况；查询时写上街道名可只看该街道）"
+CARD_SAMPLE = "⚠️ 示例数据，非官方"
+BUTTON_OTHER_STREETS = "其他街道"
+BUTTON_FULL_BASIS = "完整依据"
+BASIS_FULL = "<b>{name}</b>\n执法依据（全文）：\n{basis}"
+INLINE_HELP_BUTTON = "输入事项名称查询是否已赋权"
+CATALOGUE_PREVIEW = ("<b>事项清单导入预览</b>（{source}）\n共 {total} 项：新增 {added}，变更 {changed}，收回 {withdrawn}，未变 {unchanged}。{sample}")
+CATALOGUE_PREVIEW_NAMES = "{label}：{names}"
+CATALOGUE_CONFIRM = "确认导入"
+CATALOGUE_CANCEL = "取消"
+CATALOGUE_IMPORTED = "已导入事项清单（版本 {version}，共 {total} 项）。查询立即按新清单回答。"
+CATALOGUE_IMPORT_CANCELLED = "已取消导入，数据库没有任何改动。"
+CATALOGUE_DOC_TOO_BIG = "文件太大（超过 {mb} MB），请拆分后再发送。"
+CATALOGUE_DOC_TYPE = "只接受 .csv 或 .xlsx 格式的事项清单或人员名册文件。"
+CATALOGUE_DOC_UNKNOWN = "无法判断这是事项清单还是人员名册：表头应包含「事项名称」或「姓名」。"
+CATALOGUE_FRESH_DB = "当前只有 1 项经确认的官方事项。请管理员发送官方事项清单文件（.csv/.xlsx）或运行 import-catalogue 导入。"
+ROSTER_PREVIEW = "<b>人员名册导入预览</b>\n{summary}"
+ROSTER_IMPORTED = "名册已导入。{summary}"
+ALIASES_TITLE = "<b>查询学习记录</b>（点击即将该说法加为事项别名）："
+ALIASES_NONE = "暂无待审核的查询学习记录。"
+ALIAS_LINE = "“{query}” → {name}（{times} 次）"
+ALIAS_PROMOTED = "已将“{query}”加为「{name}」的别名。"
+
 # ---------------------------------------------------------------- section: geo and time
 # Coordinates (knowledge/geo.py)
 GEO_BAD_COORDINATES = "位置坐标无效（纬度 {lat}，经度 {lon}），请重新发送定位。"
