@@ -596,6 +596,22 @@ class BotApiEmulator:
                 raise _too_many(retry_after)
             raise ApiError(fault.error_code, fault.description or _default_description(fault.error_code))
 
+    def clear_flood_state(self) -> None:
+        """Forget rate windows and retry_after blocks (e.g. between phases of a test)."""
+        self._global_window.clear()
+        self._chat_windows.clear()
+        self._group_windows.clear()
+        self._global_blocked_until = 0.0
+        self._chat_blocked_until.clear()
+
+    def reset_faults(self, faults: Faults | None = None) -> None:
+        """Install new knobs (default: none), clear flood state and restart the random stream."""
+        self.faults = faults or Faults()
+        self.scheduled_faults.clear()
+        self.clear_flood_state()
+        self._rng_seed = self.faults.seed
+        self._rng = random.Random(self.faults.seed)
+
     def _random(self) -> random.Random:
         if self.faults.seed != self._rng_seed:
             self._rng_seed = self.faults.seed
