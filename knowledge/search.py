@@ -43,7 +43,7 @@ FILLER_WORDS: tuple[str, ...] = tuple(
             "可以管吗", "管不管", "执法主体是谁", "执法主体", "执法依据", "法律依据", "依据是什么", "是谁",
             "请问", "查一下", "查查", "查询", "帮我查", "这边", "那边", "这里", "那里", "辖区", "片区",
             "有人", "投诉", "举报", "的问题", "问题", "情况", "事项", "属于", "这种", "这个", "一下",
-            "吗", "呢", "啊", "呀", "吧", "嘛", "？", "?",
+            "还在", "好几个", "一个", "吗", "呢", "啊", "呀", "吧", "嘛", "了", "的", "个", "很", "太", "？", "?",
         },
         key=len,
         reverse=True,
@@ -60,6 +60,14 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def normalize(text: str) -> str:
     """NFKC (full-width to half-width), lower-case, and drop spaces and punctuation."""
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+_NEGATIONS = re.compile(r"没有|没|未|无")
+
+
+def canonical_negation(text: str) -> str:
+    """没有 / 没 / 未 / 无 all become 无: officers write 没健康证, the list says 未取得健康证明."""
+    return _NEGATIONS.sub("无", text)
 
 
 def name_keywords(name: str) -> str:
@@ -169,6 +177,7 @@ def parse_query(raw: str) -> ParsedQuery:
             shorter = text.replace(filler, "")
             if shorter:
                 text = shorter
+        text = canonical_negation(text)
     return ParsedQuery(text=text, street=street, area=area)
 
 
@@ -253,9 +262,11 @@ class SearchIndex:
     def _add_item(self, position: int, item: CatalogueItem) -> set[str]:
         """Register an item's searchable fields and return its prefilter n-grams."""
         self._item_fields.append([])
-        name = normalize(item.name)
-        keywords = name_keywords(item.name)
-        aliases = list(dict.fromkeys(a for a in (normalize(alias) for alias in item.aliases) if a))
+        name = canonical_negation(normalize(item.name))
+        keywords = canonical_negation(name_keywords(item.name))
+        aliases = list(
+            dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a)
+        )
         self._name_norm.append(name)
         self._alias_norm.append(frozenset(aliases))
         self._add_field(position, _NAME, name)
