@@ -174,9 +174,7 @@ def parse_query(raw: str) -> ParsedQuery:
             text = text.replace(area_name, "")
     if not is_latin:
         for filler in _NORMALIZED_FILLERS:
-            shorter = text.replace(filler, "")
-            if shorter:
-                text = shorter
+            text = text.replace(filler, "")
         text = canonical_negation(text)
     return ParsedQuery(text=text, street=street, area=area)
 
