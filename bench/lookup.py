@@ -21,17 +21,15 @@ from knowledge.catalogue import CatalogueItem, ItemClass, ItemStatus
 from knowledge.search import SearchIndex, pinyin_initials, pinyin_syllables
 from knowledge.streets import STREETS
 
-SUBJECTS = ["", "生产经营单位", "食品经营者", "餐饮服务提供者", "施工单位", "物业服务企业", "燃气用户",
-            "个体工商户", "烟花爆竹零售经营者", "娱乐场所经营者", "运输车辆", "广告经营者", "养犬人"]
-VERBS = ["擅自占用", "未按照规定设置", "违规堆放", "擅自拆除", "未取得许可从事", "超范围经营", "擅自改变",
-         "未采取有效措施防治", "违法倾倒", "无照从事", "违反规定销售", "未经批准搭建", "拒不整改"]
-OBJECTS = ["城市道路", "公共场地", "消防车通道", "户外广告设施", "建筑垃圾", "餐饮油烟", "夜间施工噪声",
-           "城市绿地", "燃气设施", "安全警示标志", "预包装食品", "特种设备", "计量器具", "疏散通道",
-           "临街门店", "防尘设施", "生活垃圾", "树木花草", "危险化学品", "烟花爆竹"]
-PLACES = ["", "在城市道路上", "在居民区内", "在人员密集场所", "在临街建筑物上", "在施工工地"]
-SLANG = ["占道", "摆摊", "乱搭", "乱堆", "违建", "油烟", "噪音", "毁绿", "乱倒", "违停", "无证", "三合一",
-         "小广告", "堵通道", "扬尘", "烧烤", "鞭炮", "过期", "假货", "没标价", "私拉电线", "乱贴", "遛狗"]
-NOT_FOUND = ["离婚登记", "护照办理", "社保查询", "天气预报", "公积金提取", "驾照换证", "医保报销", "户口迁移"]
+SUBJECTS = (
+    [""]
+    + "生产经营单位 食品经营者 餐饮服务提供者 施工单位 物业服务企业 燃气用户 个体工商户 烟花爆竹零售经营者 娱乐场所经营者 运输车辆 广告经营者 养犬人".split()
+)
+VERBS = "擅自占用 未按照规定设置 违规堆放 擅自拆除 未取得许可从事 超范围经营 擅自改变 未采取有效措施防治 违法倾倒 无照从事 违反规定销售 未经批准搭建 拒不整改".split()
+OBJECTS = "城市道路 公共场地 消防车通道 户外广告设施 建筑垃圾 餐饮油烟 夜间施工噪声 城市绿地 燃气设施 安全警示标志 预包装食品 特种设备 计量器具 疏散通道 临街门店 防尘设施 生活垃圾 树木花草 危险化学品 烟花爆竹".split()
+PLACES = [""] + "在城市道路上 在居民区内 在人员密集场所 在临街建筑物上 在施工工地".split()
+SLANG = "占道 摆摊 乱搭 乱堆 违建 油烟 噪音 毁绿 乱倒 违停 无证 三合一 小广告 堵通道 扬尘 烧烤 鞭炮 过期 假货 没标价 私拉电线 乱贴 遛狗".split()
+NOT_FOUND = "离婚登记 护照办理 社保查询 天气预报 公积金提取 驾照换证 医保报销 户口迁移".split()
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,7 @@ def synthetic_catalogue(count: int, rng: random.Random) -> list[CatalogueItem]:
     seen: set[str] = set()
     classes = list(ItemClass)
     while len(items) < count:
-        name = "对{}{}{}{}的处罚".format(
-            rng.choice(SUBJECTS), rng.choice(PLACES), rng.choice(VERBS), rng.choice(OBJECTS)
-        )
+        name = f"对{rng.choice(SUBJECTS)}{rng.choice(PLACES)}{rng.choice(VERBS)}{rng.choice(OBJECTS)}的处罚"
         if len(seen) > count * 0.6:  # the combinations run out: add a numbered variant
             name = name.replace("的处罚", f"（第{len(items)}类情形）的处罚")
         if name in seen:

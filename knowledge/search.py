@@ -33,22 +33,15 @@ PREFILTER_ALL_BELOW = 400
 PREFILTER_CANDIDATES = 60
 
 # Words officers wrap around the actual question; removed before scoring (longest first).
-FILLER_WORDS: tuple[str, ...] = tuple(
-    sorted(
-        {
-            "归哪个部门管", "是哪个部门管", "哪个部门管", "哪个部门负责", "归哪里管", "归谁管", "谁来管",
-            "谁管", "谁负责", "由谁处罚", "谁处罚", "怎么处罚", "如何处罚", "怎么罚", "罚多少", "怎么处理",
-            "如何处理", "怎么办", "是否赋权", "有没有赋权", "赋权了没有", "赋权了吗", "赋权没有", "有没有下放",
-            "下放了吗", "街道能不能管", "街道能管吗", "街道可以管吗", "街道管不管", "能不能管", "能管吗",
-            "可以管吗", "管不管", "执法主体是谁", "执法主体", "执法依据", "法律依据", "依据是什么", "是谁",
-            "请问", "查一下", "查查", "查询", "帮我查", "这边", "那边", "这里", "那里", "辖区", "片区",
-            "有人", "投诉", "举报", "的问题", "问题", "情况", "事项", "属于", "这种", "这个", "一下",
-            "还在", "好几个", "一个", "吗", "呢", "啊", "呀", "吧", "嘛", "了", "的", "个", "很", "太", "？", "?",
-        },
-        key=len,
-        reverse=True,
-    )
-)
+_FILLER_TEXT = """
+    归哪个部门管 是哪个部门管 哪个部门管 哪个部门负责 归哪里管 归谁管 谁来管 谁管 谁负责 由谁处罚 谁处罚
+    怎么处罚 如何处罚 怎么罚 罚多少 怎么处理 如何处理 怎么办 是否赋权 有没有赋权 赋权了没有 赋权了吗 赋权没有
+    有没有下放 下放了吗 街道能不能管 街道能管吗 街道可以管吗 街道管不管 能不能管 能管吗 可以管吗 管不管
+    执法主体是谁 执法主体 执法依据 法律依据 依据是什么 是谁 请问 查一下 查查 查询 帮我查 这边 那边 这里 那里
+    辖区 片区 有人 投诉 举报 的问题 问题 情况 事项 属于 这种 这个 一下 还在 好几个 一个 吗 呢 啊 呀 吧
+    嘛 了 的 个 很 太 ？ ?
+"""
+FILLER_WORDS: tuple[str, ...] = tuple(sorted(set(_FILLER_TEXT.split()), key=len, reverse=True))
 
 # Boilerplate of official item names, stripped to get the words an officer would use.
 _NAME_BOILERPLATE = re.compile(r"^对|的处罚$|的处理$|处罚$|行为|的")
@@ -113,7 +106,9 @@ def sound_code(syllables: Sequence[str]) -> str:
         code = _SYLLABLE_CODES.get(syllable)
         if code is None:
             number = len(_SYLLABLE_CODES)
-            base = _SYLLABLE_BASE if number < _BMP_PRIVATE_USE_SIZE else _SUPPLEMENTARY_PRIVATE_USE - _BMP_PRIVATE_USE_SIZE
+            base = (
+                _SYLLABLE_BASE if number < _BMP_PRIVATE_USE_SIZE else _SUPPLEMENTARY_PRIVATE_USE - _BMP_PRIVATE_USE_SIZE
+            )
             code = _SYLLABLE_CODES[syllable] = chr(base + number)
         codes.append(code)
     return "".join(codes)
@@ -187,8 +182,9 @@ def parse_query(raw: str) -> ParsedQuery:
 
 # Field kinds. A Chinese query is compared with the characters, the sounds (same-sound typos)
 # and the order-free bag of each alias; a Latin query with full pinyin and initials.
-(_ALIAS, _NAME, _KEYWORDS, _ALIAS_BAG, _ALIAS_SOUND, _NAME_SOUND,
- _ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI) = range(10)
+(_ALIAS, _NAME, _KEYWORDS, _ALIAS_BAG, _ALIAS_SOUND, _NAME_SOUND, _ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI) = range(
+    10
+)
 _CHINESE_FIELDS = (_ALIAS, _NAME, _KEYWORDS)
 _SOUND_FIELDS = (_ALIAS_SOUND, _NAME_SOUND)
 _LATIN_FIELDS = (_ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI)
@@ -274,9 +270,7 @@ class SearchIndex:
         """Register an item's searchable fields and return its prefilter n-grams."""
         name = canonical_negation(normalize(item.name))
         keywords = canonical_negation(name_keywords(item.name))
-        aliases = list(
-            dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a)
-        )
+        aliases = list(dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a))
         self._name_norm.append(name)
         self._alias_norm.append(frozenset(aliases))
         self._add_field(_NAME, name)
@@ -307,8 +301,10 @@ class SearchIndex:
         nearest = ranked[:limit]
         hits = [hit for hit in nearest if hit.score >= FOUND_FLOOR]
         found = bool(hits)
-        confident = found and hits[0].score >= CONFIDENT_FLOOR and (
-            len(ranked) < 2 or hits[0].score - ranked[1].score >= CONFIDENT_MARGIN
+        confident = (
+            found
+            and hits[0].score >= CONFIDENT_FLOOR
+            and (len(ranked) < 2 or hits[0].score - ranked[1].score >= CONFIDENT_MARGIN)
         )
         return SearchResult(
             query=parsed.text,
