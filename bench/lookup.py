@@ -153,11 +153,16 @@ def main() -> None:
     first_query_ms = (time.perf_counter() - started) * 1000
 
     latencies: list[float] = []
+    best_of_3: list[float] = []  # the same query again: separates our cost from a busy machine
     outcomes: dict[str, list[int]] = {}
     for query in queries:
-        started = time.perf_counter()
-        result = index.search(query.text)
-        latencies.append((time.perf_counter() - started) * 1000)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            result = index.search(query.text)
+            runs.append((time.perf_counter() - started) * 1000)
+        latencies.append(runs[0])
+        best_of_3.append(min(runs))
         if query.expected_code:
             right = result.found and query.accepts(result.hits[0].item)
             in_top5 = any(query.accepts(hit.item) for hit in result.nearest)
@@ -169,6 +174,7 @@ def main() -> None:
         tally[2] += 1
     rss_after_queries = process.memory_info().rss
     latencies.sort()
+    best_of_3.sort()
 
     mb = 1024 * 1024
     rows = [
@@ -179,6 +185,8 @@ def main() -> None:
         ("query p95", f"{percentile(latencies, 0.95):.2f} ms", ""),
         ("query p99", f"{percentile(latencies, 0.99):.2f} ms", "goal < 5 ms"),
         ("query max", f"{latencies[-1]:.2f} ms", ""),
+        ("query p99, best of 3 runs", f"{percentile(best_of_3, 0.99):.2f} ms", "least disturbed run"),
+        ("CPU load average (1 min)", f"{psutil.getloadavg()[0]:.2f}", f"{psutil.cpu_count()} cores"),
         ("RSS growth, build", f"{(rss_after_build - rss_before) / mb:.1f} MB", "goal < 60 MB"),
         ("RSS growth, build+queries", f"{(rss_after_queries - rss_before) / mb:.1f} MB", ""),
     ]
