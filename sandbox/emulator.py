@@ -103,12 +103,10 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_INLINE_RESULTS = 50
 CONFLICT_OTHER_POLL = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
@@ -371,19 +369,29 @@ class BotApiEmulator:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def _record_event(self, kind: str, chat_id: int | None, message_id: int | None = None, query_id: str | None = None) -> int:
+    def _record_event(
+        self, kind: str, chat_id: int | None, message_id: int | None = None, query_id: str | None = None
+    ) -> int:
         self._seq += 1
         self.events.append(ChangeEvent(self._seq, kind, chat_id, message_id, query_id))
         self._notify()
         return self._seq
 
-    async def wait_change(self, timeout: float) -> bool:
-        """Wait until anything changes (message, update, answer); False on timeout."""
+    async def _wait_signal(self, timeout: float) -> None:
+        """Wait for any internal wake-up (a change, a new poll, a webhook change, stop)."""
         changed = self._changed
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), max(timeout, 0))
-        except TimeoutError:
-            return False
+
+    async def wait_change(self, timeout: float) -> bool:
+        """Wait until a recorded change (message, update, answer) happens; False on timeout."""
+        start = self._seq
+        deadline = time.monotonic() + timeout
+        while self._seq == start:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stopping:
+                return False
+            await self._wait_signal(remaining)
         return True
 
     # ------------------------------------------------------------------ driver-facing state
@@ -640,7 +648,9 @@ class BotApiEmulator:
                 allowed = max(1, int(faults.per_chat_per_second * window)) + max(0, faults.per_chat_burst)
                 checks.append((self._chat_windows.setdefault(chat_id, deque()), window, allowed, False))
             if faults.per_group_per_minute and chat_id < 0:
-                checks.append((self._group_windows.setdefault(chat_id, deque()), 60.0, faults.per_group_per_minute, False))
+                checks.append(
+                    (self._group_windows.setdefault(chat_id, deque()), 60.0, faults.per_group_per_minute, False)
+                )
             for stamps, window, allowed, is_global in checks:
                 while stamps and stamps[0] <= now - window:
                     stamps.popleft()
@@ -864,7 +874,7 @@ class BotApiEmulator:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            await self.wait_change(remaining)
+            await self._wait_signal(remaining)
             if generation != self._poll_generation:
                 raise ApiError(409, CONFLICT_OTHER_POLL)
 
@@ -933,7 +943,7 @@ class BotApiEmulator:
         """Push queued updates to the webhook one by one, retrying until a 2xx."""
         while not self._stopping:
             if not (self.webhook.url and self._updates and self._client is not None):
-                await self.wait_change(1.0)
+                await self._wait_signal(1.0)
                 continue
             update = self._updates[0]
             hook = self.webhook
