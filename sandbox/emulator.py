@@ -47,15 +47,22 @@ Semantics worth knowing:
   unique ids). editMessageText without reply_markup removes the inline keyboard, as on
   Telegram. Markdown parse modes are accepted without entity parsing; inline_message_id
   edits are not supported.
-* Faults: ``emu.faults`` (``sandbox.records.Faults``) and ``emu.fail_next(...)`` for one
-  planned failure on the Nth matching call.
+* Faults: ``emu.faults`` (``sandbox.records.Faults``; ``Faults.telegram_like()`` gives the
+  documented limits), ``emu.fail_next(method, error_code, description="", retry_after=None,
+  chat_id=None, skip=0, times=1)`` for a planned failure on the (skip+1)-th matching call
+  (error_code 0 drops the connection), ``emu.reset_faults(faults=None)`` and
+  ``emu.clear_flood_state()`` between test phases, ``emu.requeue_confirmed(n)`` to make
+  Telegram re-deliver the last n confirmed updates with their ids.
+* Latency is added after the request is applied: a client that times out has still
+  sent its message (the ambiguity real timeouts have).
 
 Records for assertions: ``emu.messages(chat_id)`` (BotMessage list, current state),
 ``emu.sent_log`` (SentRecord per accepted send/edit), ``emu.stats`` (429/5xx/abort counters,
 requests per method), ``emu.chat_actions``, ``emu.commands``, ``emu.menu_buttons``,
 ``emu.callback_answers``, ``emu.inline_answers``, ``emu.files``, ``emu.events``.
 Driver-side entry points: ``register_user``, ``register_group``, ``add_user_message``,
-``enqueue_update``, ``store_file``, ``new_query_id``, ``wait_change``.
+``enqueue_update``, ``store_file``, ``new_query_id``, ``pending_updates``, ``seq`` and
+``await wait_change(timeout)`` (True when a recorded change happened; long polls do not count).
 """
 
 from __future__ import annotations

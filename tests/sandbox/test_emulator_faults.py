@@ -227,3 +227,14 @@ async def test_webhook_gets_updates_with_secret_and_blocks_get_updates(
         assert await bot.get_updates(timeout=0) == ()
     finally:
         await runner.cleanup()
+
+
+async def test_requeue_confirmed_redelivers_the_same_update_ids(bot: Bot, driver: Driver, emu: BotApiEmulator) -> None:
+    user = driver.user(1001, "张三")
+    await user.send_text("一")
+    await user.send_text("二")
+    first = await bot.get_updates(timeout=0)
+    assert await bot.get_updates(offset=first[-1].update_id + 1, timeout=0) == ()
+    emu.requeue_confirmed(2)
+    again = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in again] == [u.update_id for u in first]
