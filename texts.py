@@ -237,6 +237,9 @@ AGENDA_ACTIONS_PENDING = "（联合行动将在派发功能上线后显示）"
 CERT_REMIND_HOLDER = "🪪 您的执法资格证（{number}）将于 {expires} 到期，还剩 {days} 天。请及时办理换证，过期后不能参加执法（持证上岗）。"
 CERT_REMIND_COORDINATOR = "🪪 {name}（{place}）的执法资格证将于 {expires} 到期，还剩 {days} 天，请提醒其及时换证。"
 CERT_NO_NUMBER = "证号未登记"
+MT_NEED_ROSTER = "无权限：组织会议需要先在名册中登记并绑定账号。"
+MT_NO_RECURRENCE_HERE = "这里只能改本次会议的时间，请输入具体时间（如 12-01 9:30）。"
+MT_DONE_BUTTONS = "已处理"
 
 # ---------------------------------------------------------------- section: reports and export
 

@@ -333,3 +333,15 @@ clock.register_kind(NEXT, _next)
 clock.register_kind(DECISION_REMIND, _decision_remind)
 clock.register_kind(DECISION_OVERDUE, _decision_overdue)
 clock.register_periodic(_certificate_periodic)
+
+
+def replan_next(session: Session, meeting: Meeting) -> None:
+    """A moved occurrence keeps its series on the rule: the next one follows the original time."""
+    if not meeting.recurrence:
+        return
+    pending = session.exec(select(ClockItem).where(
+        ClockItem.ref_type == "meeting", ClockItem.ref_id == str(meeting.id), ClockItem.kind == NEXT,
+        ClockItem.done_at == None,  # noqa: E711
+    )).first()
+    rule_at = datetime.fromisoformat(pending.payload["rule_at"]) if pending and pending.payload.get("rule_at") else None
+    plan_next_occurrence(session, meeting, rule_at)
