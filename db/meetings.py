@@ -21,10 +21,7 @@ from db import audit
 from db.models import Person, Role, utcnow
 from knowledge.streets import ZONES, normalize_street
 
-try:  # feat/domain provides these; the stopgap keeps this branch working until it lands
-    from knowledge.timeparse import TimeParseError, parse_recurrence, parse_when
-except ImportError:  # pragma: no cover - removed once knowledge.timeparse is on main
-    from knowledge._timeparse_stopgap import TimeParseError, parse_recurrence, parse_when  # type: ignore[assignment]
+from knowledge.timeparse import TimeParseError, parse_recurrence, parse_when
 
 KINDS = ("联席会议", "案件研讨", "培训", "其他")
 DEFAULT_OFFSETS = (1440, 60)  # minutes before the start: 1 day and 1 hour
@@ -173,7 +170,7 @@ def parse_meeting_time(text: str, *, now: datetime, tz: Any) -> When:
     """A one-off time (interface forms) or a rule starting with 每; the first start is in the future."""
     text = text.strip()
     if text.startswith("每"):
-        rule = parse_recurrence(text)
+        rule = parse_recurrence(text, tz=tz, now=now)
         first = rule.next_after(now.astimezone(tz))
         return When(first.astimezone(UTC), text)
     when = parse_when(text, now=now.astimezone(tz), tz=tz)
@@ -184,9 +181,15 @@ def parse_meeting_time(text: str, *, now: datetime, tz: Any) -> When:
     return When(when.astimezone(UTC), None)
 
 
-def next_occurrence(rule_text: str, after: datetime, tz: Any) -> datetime:
-    """The next start of a recurring meeting after `after`, computed in local time, returned in UTC."""
-    return parse_recurrence(rule_text).next_after(after.astimezone(tz)).astimezone(UTC)
+def next_occurrence(rule_text: str, after: datetime, tz: Any, anchor: datetime | None = None) -> datetime:
+    """The next start of a recurring meeting after `after`, computed in local time, returned in UTC.
+
+    `anchor` (the series' first start) keeps 每两周 on its own weeks.
+    """
+    rule = parse_recurrence(rule_text, tz=tz)
+    if anchor is not None:
+        rule = rule.with_anchor(anchor)
+    return rule.next_after(after.astimezone(tz)).astimezone(UTC)
 
 
 # ------------------------------------------------------------------ meetings

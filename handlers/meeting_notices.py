@@ -23,10 +23,7 @@ from handlers.callbacks import encode
 from handlers.common import esc
 from jobs import clock
 
-try:
-    from knowledge.timeparse import format_local
-except ImportError:  # pragma: no cover - until feat/domain lands
-    from knowledge._timeparse_stopgap import format_local  # type: ignore[assignment]
+from knowledge.timeparse import format_duration_zh, format_local
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +57,8 @@ def offset_text(minutes: int) -> str:
 
 
 def duration_text(delta: timedelta) -> str:
-    return offset_text(max(1, round(delta.total_seconds() / 60)))
+    """Rounded to the minute: a reminder fired 0.3 s late still says 1小时, not 59分钟."""
+    return format_duration_zh(timedelta(minutes=round(delta.total_seconds() / 60)))
 
 
 def place_text(meeting: Meeting) -> str:
@@ -204,10 +202,12 @@ def materialize_next(session: Session, meeting: Meeting, rule_at: datetime, now:
     """Create the following occurrence of a series (once), invite and plan its reminders."""
     if not meeting.recurrence:
         return None
-    start = mdb.next_occurrence(meeting.recurrence, rule_at, TZ)
-    while start <= now:  # the bot was down across several occurrences: skip to the future
-        start = mdb.next_occurrence(meeting.recurrence, start, TZ)
     series = meeting.series_id or meeting.id
+    first = session.get(Meeting, series)
+    anchor = first.starts_at if first is not None else None
+    start = mdb.next_occurrence(meeting.recurrence, rule_at, TZ, anchor)
+    while start <= now:  # the bot was down across several occurrences: skip to the future
+        start = mdb.next_occurrence(meeting.recurrence, start, TZ, anchor)
     exists = session.exec(select(Meeting).where(Meeting.series_id == series, Meeting.starts_at == start)).first()
     if exists is not None:
         return None

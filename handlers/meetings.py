@@ -28,10 +28,7 @@ from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse, requires
 from handlers.context import Actor, BotContext
 
-try:
-    from knowledge.timeparse import TimeParseError
-except ImportError:  # pragma: no cover - until feat/domain lands
-    from knowledge._timeparse_stopgap import TimeParseError  # type: ignore[assignment]
+from knowledge.timeparse import TimeParseError
 
 F = notices.FEATURE
 (KIND, TITLE, WHEN, PLACE, ATTENDEES, AGENDA, OFFSETS, CONFIRM, NEW_TIME, NEW_PLACE, LEAVE_REASON,
