@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -203,8 +204,11 @@ class ClockRunner:
         at = max(at, now)
         if self._wakeup is not None and self._wakeup_at is not None and now < self._wakeup_at <= at:
             return
-        if self._wakeup is not None:
-            self._wakeup.schedule_removal()
+        if self._wakeup is not None and self._wakeup_at is not None and self._wakeup_at > now:
+            try:
+                self._wakeup.schedule_removal()
+            except JobLookupError:  # it fired meanwhile
+                pass
         self._wakeup_at = at
         self._wakeup = self._job_queue.run_once(
             self._run, when=at + timedelta(milliseconds=5), name="clock-wakeup",
