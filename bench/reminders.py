@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.emulator import BotApiEmulator  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 import handlers.meeting_notices as notices  # noqa: E402
@@ -32,6 +31,7 @@ from db.migrate import upgrade  # noqa: E402
 from db.models import Person  # noqa: E402
 from db.people import apply_roster  # noqa: E402
 from knowledge.roster import RosterRow  # noqa: E402
+from sandbox.emulator import BotApiEmulator  # noqa: E402
 from tests.e2e.harness import BotProcess  # noqa: E402
 
 FIRST_TG = 700_000

@@ -20,8 +20,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from db import audit
 from db.models import Person, Role, utcnow
 from knowledge.streets import ZONES, normalize_street
-
-from knowledge.timeparse import TimeParseError, parse_recurrence, parse_when
+from knowledge.timeparse import parse_recurrence, parse_when
 
 KINDS = ("联席会议", "案件研讨", "培训", "其他")
 DEFAULT_OFFSETS = (1440, 60)  # minutes before the start: 1 day and 1 hour

@@ -22,7 +22,6 @@ from db.models import ClockItem, Person
 from handlers.callbacks import encode
 from handlers.common import esc
 from jobs import clock
-
 from knowledge.timeparse import format_duration_zh, format_local
 
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ def invite_all(session: Session, meeting: Meeting) -> int:
     organiser = session.get(Person, meeting.organiser_id)
     text = texts.MT_INVITE.format(organiser=esc(organiser.name if organiser else ""), card=card(meeting))
     sent = 0
-    for row, person in mdb.attendees(session=session, meeting_id=meeting.id or 0):
+    for _row, person in mdb.attendees(session=session, meeting_id=meeting.id or 0):
         if person.id == meeting.organiser_id:
             continue
         sent += _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,

@@ -27,7 +27,6 @@ from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse, requires
 from handlers.context import Actor, BotContext
-
 from knowledge.timeparse import TimeParseError
 
 F = notices.FEATURE
