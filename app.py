@@ -69,19 +69,20 @@ async def _post_init(app: Application) -> None:
     services.extras["delivery"] = worker
     worker.start()
     assert app.job_queue is not None
+    # The JobQueue is only a wake-up: the database says what is due.
+    clock.LATE_AFTER = timedelta(seconds=services.settings.clock_late_after_seconds)
+    runner = clock.ClockRunner(services.db, tick_seconds=services.settings.clock_tick_seconds, on_handled=worker.wake)
+    services.extras["clock"] = runner
+    runner.start(app.job_queue)
     app.job_queue.run_repeating(
-        _clock_tick, interval=services.settings.clock_tick_seconds, first=0.5, name="clock",
+        _flush_dedupe, interval=services.settings.clock_tick_seconds, first=1.0, name="dedupe-flush",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
 
 
-async def _clock_tick(context: BotContext) -> None:
-    """The JobQueue is only a wake-up: the database says what is due."""
-    services = context.services
-    await asyncio.to_thread(context.bot_data["dedupe"].flush, services.db)
-    handled = await asyncio.to_thread(clock.tick, services.db)
-    if handled:
-        services.extras["delivery"].wake()
+async def _flush_dedupe(context: BotContext) -> None:
+    """Persist handled update ids so re-deliveries after a restart are recognised."""
+    await asyncio.to_thread(context.bot_data["dedupe"].flush, context.services.db)
 
 
 async def _post_shutdown(app: Application) -> None:
