@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from db import audit
-from db.models import Person, Role, utcnow
+from db.models import OutboxMessage, Person, Role, utcnow
 
 
 class JointListItem(SQLModel, table=True):
@@ -384,3 +384,11 @@ def save_result(
 
 def result_of(*, session: Session, action_id: int) -> ActionResult | None:
     return session.exec(select(ActionResult).where(ActionResult.action_id == action_id)).first()
+
+
+def notice_rows(*, session: Session, action_id: int) -> list[OutboxMessage]:
+    """Outbox rows of the notices (and their locations, nudges, reminders) of one action."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.ref_type == "dispatch", OutboxMessage.ref_id.like(f"{action_id}:%")  # type: ignore[union-attr]
+    )
+    return list(session.exec(query.order_by(OutboxMessage.id)).all())
