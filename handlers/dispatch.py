@@ -32,7 +32,7 @@ from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse, requires
 from handlers.context import Actor, BotContext
-from handlers.when import TimeParseError, parse_when
+from knowledge.timeparse import TimeParseError, parse_when
 from knowledge.streets import ZONES, normalize_street, zone_of
 
 SCOPE, STREETS, PEOPLE, WHEN, PLACE, PLAN, OFF_PLAN, LEAD, TASK, CONFIRM = range(10)

@@ -27,7 +27,7 @@ from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse
 from handlers.context import Actor, BotContext
-from handlers.when import TimeParseError, parse_when
+from knowledge.timeparse import TimeParseError, parse_when
 from jobs import clock
 
 REASON, EDIT_TIME, EDIT_PLACE, R_HOUSEHOLDS, R_PROBLEMS, R_CASES, R_NOTES, R_PHOTOS = range(100, 108)
