@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 import texts
 from db import actions as acts
@@ -32,8 +34,8 @@ from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse, requires
 from handlers.context import Actor, BotContext
-from knowledge.timeparse import TimeParseError, parse_when
 from knowledge.streets import ZONES, normalize_street, zone_of
+from knowledge.timeparse import TimeParseError, parse_when
 
 SCOPE, STREETS, PEOPLE, WHEN, PLACE, PLAN, OFF_PLAN, LEAD, TASK, CONFIRM = range(10)
 LEAD_DEPARTMENTS = ("区城市管理和综合执法局", "区市场监督管理局", "区应急管理局")  # the scheme's 3 lead departments
@@ -395,8 +397,18 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 def register(app: Application) -> None:
     """The wizard, then answers/board buttons/results, then plans."""
+    with warnings.catch_warnings():  # callback states with per_message=False are what we want here
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        wizard = _wizard()
+    app.add_handler(wizard)
+    dispatch_answers.register(app)
+    plans.register(app)
+    notices.start_board_job(app)
+
+
+def _wizard() -> ConversationHandler:
     text = filters.TEXT & ~filters.COMMAND
-    wizard = ConversationHandler(
+    return ConversationHandler(
         entry_points=[CommandHandler("dispatch", start), MessageHandler(filters.Text([texts.MENU_DISPATCH]), start)],
         states={
             SCOPE: [CallbackQueryHandler(on_scope, pattern=r"^dsp:scope:")],
@@ -414,7 +426,3 @@ def register(app: Application) -> None:
         allow_reentry=True,
         name="dispatch",
     )
-    app.add_handler(wizard)
-    dispatch_answers.register(app)
-    plans.register(app)
-    notices.start_board_job(app)

@@ -27,8 +27,8 @@ from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse
 from handlers.context import Actor, BotContext
-from knowledge.timeparse import TimeParseError, parse_when
 from jobs import clock
+from knowledge.timeparse import TimeParseError, parse_when
 
 REASON, EDIT_TIME, EDIT_PLACE, R_HOUSEHOLDS, R_PROBLEMS, R_CASES, R_NOTES, R_PHOTOS = range(100, 108)
 REASONS = {"leave": texts.DSP_REASON_LEAVE, "task": texts.DSP_REASON_TASK}
