@@ -20,7 +20,6 @@ import asyncio
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -48,25 +47,26 @@ def register_failure_hook(ref_type: str, hook: FailureHook) -> None:
     FAILURE_HOOKS[ref_type] = hook
 
 
-class SlidingWindowLimiter:
-    """At most `limit` acquisitions in any `window` seconds (the way the server counts)."""
+class Pacer:
+    """Evenly spaced slots: at most `limit` sends in any `window` seconds, and never a burst.
 
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit = max(1, limit)
-        self.window = window
-        self._stamps: deque[float] = deque()
+    Why not a token bucket: a burst of 30 leaves in one instant but reaches the server spread out,
+    so the next burst one second later overlaps the server's sliding window and earns a 429 that
+    stops every chat. Even spacing keeps arrivals under the limit whatever the jitter.
+    """
+
+    def __init__(self, limit: float, window: float) -> None:
+        self.interval = window / max(limit, 0.001)
+        self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def acquire(self) -> None:
         async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._stamps and self._stamps[0] <= now - self.window:
-                    self._stamps.popleft()
-                if len(self._stamps) < self.limit:
-                    self._stamps.append(now)
-                    return
-                await asyncio.sleep(self._stamps[0] + self.window - now)
+            now = time.monotonic()
+            wait = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
 class DeliveryWorker:
@@ -89,7 +89,7 @@ class DeliveryWorker:
     ) -> None:
         self.bot = bot
         self.db = db
-        self.global_limit = SlidingWindowLimiter(int(per_second), 1.0 + safety_margin)
+        self.global_limit = Pacer(per_second, 1.0 + safety_margin)
         self.per_chat_interval = per_chat_interval + safety_margin
         self.group_interval = 60.0 / group_per_minute + safety_margin
         self.idle_seconds = idle_seconds
@@ -225,8 +225,10 @@ class DeliveryWorker:
         self._finish(row, OutboxStatus.SENT, message_id=message_id)
 
     def backoff(self, attempts: int) -> float:
-        """Exponential with jitter: 1, 2, 4 ... seconds (×0.8–1.2), capped."""
-        return min(self.backoff_base * 2 ** max(0, attempts - 1), self.backoff_cap) * random.uniform(0.8, 1.2)
+        """Exponential with jitter: 1, 2, 4 ... seconds (×0.8–1.2), capped; never sooner than the
+        chat's own interval, because the failed attempt may have counted against the chat's limit."""
+        delay = min(self.backoff_base * 2 ** max(0, attempts - 1), self.backoff_cap) * random.uniform(0.8, 1.2)
+        return max(delay, self.per_chat_interval)
 
     async def _call(self, row: OutboxMessage) -> Any:
         payload = dict(row.payload)
