@@ -1,0 +1,504 @@
+"""Answers to a joint-action notice (收到 / 无法参加 + reason) and the coordinator's board buttons
+(提醒未回复, 修改时间地点, 取消行动, 记录结果). Every press re-loads the entity and re-checks the presser."""
+
+from __future__ import annotations
+
+import unicodedata
+import warnings
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+import texts
+from db import actions as acts
+from db import outbox
+from db.actions import ActionRecipient, ActionStatus, JointAction, Response
+from db.models import OutboxMessage, OutboxStatus, Role, utcnow
+from handlers import dispatch_notices as notices
+from handlers.callbacks import decode, encode
+from handlers.common import esc, refuse
+from handlers.context import Actor, BotContext
+from jobs import clock
+from knowledge.timeparse import TimeParseError, parse_when
+
+REASON, EDIT_TIME, EDIT_PLACE, R_HOUSEHOLDS, R_PROBLEMS, R_CASES, R_NOTES, R_PHOTOS = range(100, 108)
+REASONS = {"leave": texts.DSP_REASON_LEAVE, "task": texts.DSP_REASON_TASK}
+MAX_REASON = 200
+MAX_COUNT = 100_000
+MAX_PHOTOS = 20
+
+
+def _ident(update: Update) -> int | None:
+    cb = decode(update.callback_query.data if update.callback_query else None)
+    return int(cb.ident) if cb is not None and cb.ident.isdigit() else None
+
+
+def _load_own(context: BotContext, recipient_id: int | None) -> tuple[ActionRecipient, JointAction] | str:
+    """The presser's own recipient row and its action, or the refusal to show."""
+    actor = context.require_actor()
+    if recipient_id is None:
+        return texts.FORGED_BUTTON
+    with context.db.session() as session:
+        row = session.get(ActionRecipient, recipient_id)
+        if row is None:
+            return texts.FORGED_BUTTON
+        if actor.person_id is None or row.person_id != actor.person_id:
+            return texts.DSP_NOT_YOURS
+        action = session.get(JointAction, row.action_id)
+        assert action is not None
+        if action.status == ActionStatus.CANCELLED:
+            return texts.DSP_CANCELLED_ALREADY
+        if action.starts_at <= utcnow():
+            return texts.DSP_STARTED
+        return row, action
+
+
+def _record(context: BotContext, recipient_id: int, response: Response, reason: str | None) -> tuple[str, str] | str:
+    """Write the answer unless the action started or was cancelled meanwhile; (number, when)."""
+    actor = context.require_actor()
+    with context.db.session() as session:
+        row = session.get(ActionRecipient, recipient_id, with_for_update=context.db.is_postgres)
+        action = session.get(JointAction, row.action_id) if row else None
+        if row is None or action is None or row.person_id != actor.person_id:
+            return texts.DSP_NOT_YOURS
+        if action.status == ActionStatus.CANCELLED:
+            return texts.DSP_CANCELLED_ALREADY
+        if action.starts_at <= utcnow():
+            return texts.DSP_STARTED
+        acts.answer(session=session, recipient=row, response=response, reason=reason, actor_telegram_id=actor.telegram_id)
+        result = (action.number, notices.fmt_when(action.starts_at, context.settings.tz))
+    notices.BOARD.mark(action.id or 0)
+    return result
+
+
+async def on_ack(update: Update, context: BotContext) -> None:
+    loaded = _load_own(context, _ident(update))
+    if isinstance(loaded, str):
+        await refuse(update, loaded)
+        return
+    row, _action = loaded
+    result = _record(context, row.id or 0, Response.ACK, None)
+    if isinstance(result, str):
+        await refuse(update, result)
+        return
+    assert update.callback_query is not None
+    await update.callback_query.answer(texts.DSP_ACK_OK.format(number=result[0], when=result[1]))
+    if update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, texts.DSP_ACK_OK.format(number=result[0], when=result[1]))
+
+
+async def on_decline(update: Update, context: BotContext) -> int | None:
+    """无法参加: recorded at once (reason 未说明), then the reason is asked."""
+    loaded = _load_own(context, _ident(update))
+    if isinstance(loaded, str):
+        await refuse(update, loaded)
+        return ConversationHandler.END
+    row, action = loaded
+    result = _record(context, row.id or 0, Response.DECLINE, None)
+    if isinstance(result, str):
+        await refuse(update, result)
+        return ConversationHandler.END
+    assert update.callback_query is not None and update.effective_chat is not None and context.user_data is not None
+    await update.callback_query.answer()
+    context.user_data["dsp_reason_for"] = row.id
+    rid = row.id or 0
+    buttons = InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.DSP_REASON_LEAVE, callback_data=encode("dsa", "rsn", rid, "leave")),
+        InlineKeyboardButton(texts.DSP_REASON_TASK, callback_data=encode("dsa", "rsn", rid, "task")),
+        InlineKeyboardButton(texts.DSP_REASON_OTHER, callback_data=encode("dsa", "rsn", rid, "other")),
+    ]])
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_ASK_REASON.format(number=action.number), reply_markup=buttons)
+    return REASON
+
+
+async def on_reason_button(update: Update, context: BotContext) -> int | None:
+    cb = decode(update.callback_query.data if update.callback_query else None)
+    if cb is None or not cb.ident.isdigit() or cb.version not in ("leave", "task", "other"):
+        await refuse(update, texts.FORGED_BUTTON)
+        return None
+    loaded = _load_own(context, int(cb.ident))
+    if isinstance(loaded, str):
+        await refuse(update, loaded)
+        return ConversationHandler.END
+    assert update.callback_query is not None and context.user_data is not None
+    if cb.version == "other":
+        context.user_data["dsp_reason_for"] = int(cb.ident)
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(texts.DSP_ASK_REASON_TEXT)
+        return REASON
+    return await _save_reason(update, context, int(cb.ident), REASONS[cb.version])
+
+
+async def on_reason_text(update: Update, context: BotContext) -> int | None:
+    assert update.effective_message is not None and context.user_data is not None
+    reason = unicodedata.normalize("NFKC", update.effective_message.text or "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        await update.effective_message.reply_text(texts.DSP_TEXT_BAD.format(limit=MAX_REASON))
+        return REASON
+    rid = context.user_data.get("dsp_reason_for")
+    if rid is None:
+        return ConversationHandler.END
+    return await _save_reason(update, context, int(rid), reason)
+
+
+async def _save_reason(update: Update, context: BotContext, rid: int, reason: str) -> int:
+    result = _record(context, rid, Response.DECLINE, reason)
+    if isinstance(result, str):
+        await refuse(update, result)
+        return ConversationHandler.END
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    assert update.effective_chat is not None and context.user_data is not None
+    context.user_data.pop("dsp_reason_for", None)
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_DECLINE_OK.format(reason=esc(reason)))
+    return ConversationHandler.END
+
+
+# ------------------------------------------------------------------------------ board buttons
+
+
+def _load_managed(context: BotContext, action_id: int | None) -> JointAction | str:
+    """The action if the presser dispatched it (or is an admin)."""
+    actor = context.require_actor()
+    if action_id is None:
+        return texts.FORGED_BUTTON
+    with context.db.session() as session:
+        action = session.get(JointAction, action_id)
+    if action is None:
+        return texts.FORGED_BUTTON
+    if not _manages(actor, action):
+        return texts.NO_PERMISSION
+    return action
+
+
+def _manages(actor: Actor, action: JointAction) -> bool:
+    return actor.role == Role.ADMIN or (actor.person_id is not None and actor.person_id == action.created_by) \
+        or actor.telegram_id == action.created_by_telegram_id
+
+
+async def on_nudge(update: Update, context: BotContext) -> None:
+    action = _load_managed(context, _ident(update))
+    if isinstance(action, str):
+        await refuse(update, action)
+        return
+    if action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
+        await refuse(update, texts.DSP_ACTION_OVER)
+        return
+    bucket = int(utcnow().timestamp() // 60)  # one manual nudge per minute at most
+    with context.db.session() as session:
+        fresh = session.get(JointAction, action.id)
+        assert fresh is not None
+        count = notices.nudge_silent(session, fresh, context.settings.tz, tag=f"manual{bucket}")
+    context.services.extras["delivery"].wake()
+    assert update.callback_query is not None
+    await update.callback_query.answer(texts.DSP_NUDGED.format(count=count) if count else texts.DSP_NUDGE_NONE, show_alert=True)
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    action = _load_managed(context, _ident(update))
+    if isinstance(action, str):
+        await refuse(update, action)
+        return
+    if action.status != ActionStatus.ACTIVE:
+        await refuse(update, texts.DSP_ACTION_OVER)
+        return
+    assert update.callback_query is not None and update.effective_chat is not None
+    await update.callback_query.answer()
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_CANCEL_CONFIRM.format(number=action.number),
+                                   reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
+                                       texts.DSP_CANCEL_YES, callback_data=encode("dsb", "cancelyes", action.id or 0))]]))
+
+
+async def on_cancel_yes(update: Update, context: BotContext) -> None:
+    action = _load_managed(context, _ident(update))
+    if isinstance(action, str):
+        await refuse(update, action)
+        return
+    actor = context.require_actor()
+    tz = context.settings.tz
+    with context.db.session() as session:
+        fresh = session.get(JointAction, action.id, with_for_update=context.db.is_postgres)
+        if fresh is None or fresh.status != ActionStatus.ACTIVE:
+            await refuse(update, texts.DSP_ACTION_OVER)
+            return
+        fresh.status, fresh.cancelled_at = ActionStatus.CANCELLED, utcnow()
+        session.add(fresh)
+        clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=fresh.id or 0)
+        unsent = {row.ref_id for row in acts.notice_rows(session=session, action_id=fresh.id or 0)
+                  if row.status == OutboxStatus.PENDING}
+        _cancel_pending(session, fresh.id or 0)
+        text = texts.DSP_CANCEL_NOTICE.format(number=fresh.number, when=notices.fmt_when(fresh.starts_at, tz))
+        for row, person in acts.recipients_of(session=session, action_id=fresh.id or 0):
+            ref = f"{fresh.id}:{row.id}"
+            if person.telegram_id is None or ref in unsent and not _ever_sent(session, ref):
+                continue
+            outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
+                           ref_type=notices.REF_COORD, ref_id=fresh.id, dedupe_key=f"dsp:{fresh.id}:cancel:{row.id}")
+        from db import audit
+        audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
+                     action="dispatch.cancel", entity_type="action", entity_id=fresh.number,
+                     before={"status": "active"}, after={"status": "cancelled"})
+        number = fresh.number
+    context.services.extras["delivery"].wake()
+    notices.BOARD.mark(action.id or 0)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(texts.DSP_CANCEL_DONE.format(number=number))
+
+
+def _cancel_pending(session, action_id: int) -> None:  # type: ignore[no-untyped-def]
+    for row in acts.notice_rows(session=session, action_id=action_id):
+        if row.status == OutboxStatus.PENDING:
+            row.status = OutboxStatus.CANCELLED
+            session.add(row)
+
+
+def _ever_sent(session, ref: str) -> bool:  # type: ignore[no-untyped-def]
+    from sqlmodel import select
+    return session.exec(select(OutboxMessage.id).where(
+        OutboxMessage.ref_type == notices.REF_NOTICE, OutboxMessage.ref_id == ref,
+        OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.SENDING]))).first() is not None  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------ change time and place
+
+
+async def on_edit(update: Update, context: BotContext) -> int | None:
+    action = _load_managed(context, _ident(update))
+    if isinstance(action, str):
+        await refuse(update, action)
+        return ConversationHandler.END
+    if action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
+        await refuse(update, texts.DSP_ACTION_OVER)
+        return ConversationHandler.END
+    assert update.callback_query is not None and update.effective_chat is not None and context.user_data is not None
+    await update.callback_query.answer()
+    context.user_data["dsp_edit"] = {"id": action.id}
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_EDIT_ASK_TIME.format(number=action.number))
+    return EDIT_TIME
+
+
+async def on_edit_time(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    text = (message.text or "").strip()
+    edit = context.user_data.get("dsp_edit", {})
+    if text not in ("-", "—", "不改"):
+        tz = context.settings.tz
+        try:
+            at = parse_when(text[:64], now=utcnow().astimezone(tz), tz=tz)
+        except TimeParseError as exc:
+            await message.reply_text(str(exc))
+            return EDIT_TIME
+        if at <= utcnow() or at > utcnow() + timedelta(days=90):
+            await message.reply_text(texts.DSP_TIME_PAST if at <= utcnow() else texts.DSP_TIME_FAR)
+            return EDIT_TIME
+        edit["starts_at"] = at
+    await message.reply_text(texts.DSP_EDIT_ASK_PLACE)
+    return EDIT_PLACE
+
+
+async def on_edit_place(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    edit = context.user_data.pop("dsp_edit", {})
+    if message.location is not None:
+        edit["place"], edit["lat"], edit["lon"] = texts.DSP_PLACE_LOCATION, message.location.latitude, message.location.longitude
+    else:
+        text = unicodedata.normalize("NFKC", message.text or "").strip()
+        if text not in ("-", "—", "不改"):
+            if not text or len(text) > 200:
+                context.user_data["dsp_edit"] = edit
+                await message.reply_text(texts.DSP_TEXT_BAD.format(limit=200))
+                return EDIT_PLACE
+            edit["place"], edit["lat"], edit["lon"] = text, None, None
+    if "starts_at" not in edit and "place" not in edit:
+        await message.reply_text(texts.DSP_EDIT_NOTHING)
+        return ConversationHandler.END
+    actor = context.require_actor()
+    settings = context.settings
+    with context.db.session() as session:
+        action = session.get(JointAction, edit.get("id"), with_for_update=context.db.is_postgres)
+        if action is None or not _manages(actor, action) or action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
+            await message.reply_text(texts.DSP_ACTION_OVER)
+            return ConversationHandler.END
+        before = {"starts_at": action.starts_at.isoformat(), "place": action.place_text}
+        if "starts_at" in edit:
+            action.starts_at = edit["starts_at"]
+        if "place" in edit:
+            action.place_text, action.latitude, action.longitude = edit["place"], edit["lat"], edit["lon"]
+        action.version += 1
+        session.add(action)
+        clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=action.id or 0)
+        _cancel_pending(session, action.id or 0)
+        count = notices.enqueue_notices(session, action, settings.tz, update=True)
+        notices.schedule_clock(session, action, nudge_minutes=settings.dispatch_nudge_minutes,
+                               remind_minutes=settings.dispatch_remind_before_minutes)
+        from db import audit
+        audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
+                     action="dispatch.edit", entity_type="action", entity_id=action.number, before=before,
+                     after={"starts_at": action.starts_at.isoformat(), "place": action.place_text})
+        number, aid = action.number, action.id or 0
+    context.services.extras["delivery"].wake()
+    notices.BOARD.mark(aid)
+    await message.reply_text(texts.DSP_EDIT_DONE.format(number=number, count=count))
+    return ConversationHandler.END
+
+
+# ------------------------------------------------------------------------------ result after the action
+
+
+async def on_result(update: Update, context: BotContext) -> int | None:
+    action = _load_managed(context, _ident(update))
+    if isinstance(action, str):
+        await refuse(update, action)
+        return ConversationHandler.END
+    if action.status != ActionStatus.ACTIVE:
+        await refuse(update, texts.DSP_ACTION_OVER)
+        return ConversationHandler.END
+    assert update.callback_query is not None and update.effective_chat is not None and context.user_data is not None
+    if action.starts_at > utcnow():
+        await update.callback_query.answer(texts.DSP_RESULT_NOT_STARTED, show_alert=True)
+        return ConversationHandler.END
+    await update.callback_query.answer()
+    context.user_data["dsp_result"] = {"id": action.id, "number": action.number, "photos": []}
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_RESULT_ASK_HOUSEHOLDS.format(number=action.number))
+    return R_HOUSEHOLDS
+
+
+def _count(text: str | None) -> int | None:
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    return int(value) if value.isdigit() and int(value) <= MAX_COUNT else None
+
+
+async def _number_step(update: Update, context: BotContext, key: str, ask: str, this: int, nxt: int) -> int:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    value = _count(message.text)
+    if value is None:
+        await message.reply_text(texts.DSP_RESULT_BAD_NUMBER)
+        return this
+    result = context.user_data.setdefault("dsp_result", {})
+    if key == "cases" and value > result.get("problems", MAX_COUNT):
+        await message.reply_text(texts.DSP_RESULT_BAD_ORDER)
+        return this
+    result[key] = value
+    await message.reply_text(ask)
+    return nxt
+
+
+async def on_households(update: Update, context: BotContext) -> int:
+    return await _number_step(update, context, "households", texts.DSP_RESULT_ASK_PROBLEMS, R_HOUSEHOLDS, R_PROBLEMS)
+
+
+async def on_problems(update: Update, context: BotContext) -> int:
+    return await _number_step(update, context, "problems", texts.DSP_RESULT_ASK_CASES, R_PROBLEMS, R_CASES)
+
+
+async def on_cases(update: Update, context: BotContext) -> int:
+    return await _number_step(update, context, "cases", texts.DSP_RESULT_ASK_NOTES, R_CASES, R_NOTES)
+
+
+async def on_notes(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    notes = unicodedata.normalize("NFKC", message.text or "").strip()
+    if len(notes) > 2000:
+        await message.reply_text(texts.DSP_TEXT_BAD.format(limit=2000))
+        return R_NOTES
+    context.user_data.setdefault("dsp_result", {})["notes"] = None if notes in ("", "-", "—", "无") else notes
+    await message.reply_text(texts.DSP_RESULT_ASK_PHOTOS, reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.DSP_RESULT_DONE_BUTTON, callback_data=encode("dsr", "done"))]]))
+    return R_PHOTOS
+
+
+async def on_photo(update: Update, context: BotContext) -> int:
+    message = update.effective_message
+    assert message is not None and context.user_data is not None
+    photos: list[str] = context.user_data.setdefault("dsp_result", {}).setdefault("photos", [])
+    if message.photo and len(photos) < MAX_PHOTOS:
+        photos.append(message.photo[-1].file_id)
+    await message.reply_text(texts.DSP_RESULT_PHOTO_OK.format(count=len(photos)), reply_markup=InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.DSP_RESULT_DONE_BUTTON, callback_data=encode("dsr", "done"))]]))
+    return R_PHOTOS
+
+
+async def on_result_done(update: Update, context: BotContext) -> int:
+    assert context.user_data is not None and update.effective_chat is not None
+    draft = context.user_data.pop("dsp_result", {})
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    actor = context.require_actor()
+    with context.db.session() as session:
+        action = session.get(JointAction, draft.get("id"))
+        if action is None or not _manages(actor, action) or "cases" not in draft:
+            await refuse(update, texts.FORGED_BUTTON)
+            return ConversationHandler.END
+        acts.save_result(session=session, action=action, households_checked=draft["households"],
+                         problems_found=draft["problems"], cases_opened=draft["cases"], notes=draft.get("notes"),
+                         photo_file_ids=draft.get("photos", []), actor_person_id=actor.person_id,
+                         actor_telegram_id=actor.telegram_id)
+    await context.bot.send_message(update.effective_chat.id, texts.DSP_RESULT_SAVED.format(
+        number=draft["number"], households=draft["households"], problems=draft["problems"], cases=draft["cases"],
+        photos=len(draft.get("photos", []))))
+    return ConversationHandler.END
+
+
+async def _end(update: Update, context: BotContext) -> int:
+    if context.user_data is not None:
+        for key in ("dsp_reason_for", "dsp_edit", "dsp_result"):
+            context.user_data.pop(key, None)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(texts.CANCELLED)
+    return ConversationHandler.END
+
+
+def register(app: Application) -> None:
+    with warnings.catch_warnings():  # callback entry points with per_message=False are what we want here
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        _register(app)
+
+
+def _register(app: Application) -> None:
+    text = filters.TEXT & ~filters.COMMAND
+    app.add_handler(ConversationHandler(
+        entry_points=[CallbackQueryHandler(on_decline, pattern=r"^dsa:no:"),
+                      CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:")],
+        states={REASON: [CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:"), MessageHandler(text, on_reason_text)]},
+        fallbacks=[CommandHandler("cancel", _end)],
+        allow_reentry=True, name="dispatch-decline", conversation_timeout=900,
+    ))
+    app.add_handler(ConversationHandler(
+        entry_points=[CallbackQueryHandler(on_edit, pattern=r"^dsb:edit:")],
+        states={EDIT_TIME: [MessageHandler(text, on_edit_time)],
+                EDIT_PLACE: [MessageHandler(filters.LOCATION | text, on_edit_place)]},
+        fallbacks=[CommandHandler("cancel", _end)],
+        allow_reentry=True, name="dispatch-edit", conversation_timeout=900,
+    ))
+    app.add_handler(ConversationHandler(
+        entry_points=[CallbackQueryHandler(on_result, pattern=r"^dsb:result:")],
+        states={R_HOUSEHOLDS: [MessageHandler(text, on_households)], R_PROBLEMS: [MessageHandler(text, on_problems)],
+                R_CASES: [MessageHandler(text, on_cases)], R_NOTES: [MessageHandler(text, on_notes)],
+                R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done")]},
+        fallbacks=[CommandHandler("cancel", _end)],
+        allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
+    ))
+    app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^dsa:ack:"))
+    app.add_handler(CallbackQueryHandler(on_nudge, pattern=r"^dsb:nudge:"))
+    app.add_handler(CallbackQueryHandler(on_cancel_yes, pattern=r"^dsb:cancelyes:"))
+    app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^dsb:cancel:"))
+    app.add_handler(CallbackQueryHandler(_forged, pattern=r"^(dsa|dsb|dsr|dsp):"))
+
+
+async def _forged(update: Update, context: BotContext) -> None:
+    """A dispatch button no handler accepts (stale wizard, forged data)."""
+    await refuse(update, texts.FORGED_BUTTON)

@@ -1,0 +1,310 @@
+"""What a joint action sends: notices, updates, nudges, escalations, reminders, the board.
+
+Everything here writes outbox rows and clock items in the caller's transaction; the board is the
+one message edited directly (throttled), because it is the coordinator's own view.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+import texts
+from db import actions as acts
+from db import outbox
+from db.actions import ActionRecipient, ActionStatus, Delivery, JointAction, Response
+from db.models import ClockItem, OutboxMessage, Person, Role, utcnow
+from handlers.callbacks import encode
+from handlers.common import esc
+from jobs import clock
+from jobs.delivery import register_failure_hook
+
+log = logging.getLogger(__name__)
+
+REF_NOTICE = "dispatch"  # ref_id "action_id:recipient_id"; failures land on the board
+REF_COORD = "dispatch.coord"
+REF_ACTION = "action"  # clock items
+KIND_NUDGE = "dispatch.nudge"
+KIND_REMIND = "dispatch.remind"
+ESCALATION_ROUND = 3
+
+
+def fmt_when(at: datetime, tz: ZoneInfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def basis_text(session: Session, action: JointAction) -> str:
+    if action.plan_entry_id is None:
+        return esc(action.off_plan_reason or texts.DSP_OFF_PLAN_PREFIX)
+    entry = session.get(acts.PlanEntry, action.plan_entry_id)
+    if entry is None:
+        return f"#{action.plan_entry_id}"
+    return texts.DSP_BASIS_PLAN.format(id=entry.id, item=esc(entry.item_code), frequency=esc(entry.frequency))
+
+
+def notice_markup(recipient_id: int) -> dict:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(texts.DSP_ACK, callback_data=encode("dsa", "ack", recipient_id)),
+        InlineKeyboardButton(texts.DSP_DECLINE, callback_data=encode("dsa", "no", recipient_id)),
+    ]]).to_dict()
+
+
+def notice_text(session: Session, action: JointAction, tz: ZoneInfo, *, update: bool = False) -> str:
+    sender = session.get(Person, action.created_by) if action.created_by else None
+    return texts.DSP_NOTICE.format(
+        number=action.number, prefix=texts.DSP_UPDATE_PREFIX if update else "", when=fmt_when(action.starts_at, tz),
+        place=esc(action.place_text), lead=esc(action.lead_department), basis=basis_text(session, action),
+        task=esc(action.task), sender=esc(sender.name if sender else "管理员"),
+    )
+
+
+def enqueue_notices(session: Session, action: JointAction, tz: ZoneInfo, *, update: bool = False) -> int:
+    """One notice (plus a location when given) per reachable recipient; dedupe per version."""
+    text = notice_text(session, action, tz, update=update)
+    count = 0
+    for row, person in acts.recipients_of(session=session, action_id=action.id or 0):
+        if person.telegram_id is None or row.delivery == Delivery.FAILED and row.delivery_error == "unbound":
+            continue
+        key = f"dsp:{action.id}:v{action.version}:{row.id}"
+        ref = f"{action.id}:{row.id}"
+        outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
+                       reply_markup=notice_markup(row.id or 0), ref_type=REF_NOTICE, ref_id=ref, dedupe_key=key)
+        if action.latitude is not None and action.longitude is not None:
+            outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, method="send_location",
+                           payload={"latitude": action.latitude, "longitude": action.longitude},
+                           ref_type=REF_NOTICE, ref_id=ref, dedupe_key=key + ":loc")
+        count += 1
+    return count
+
+
+def schedule_clock(session: Session, action: JointAction, *, nudge_minutes: float, remind_minutes: float) -> None:
+    """Nudge round 1 after `nudge_minutes`; the reminder `remind_minutes` before the start."""
+    now = utcnow()
+    first = now + timedelta(minutes=nudge_minutes)
+    if first < action.starts_at:
+        clock.schedule(session=session, kind=KIND_NUDGE, due_at=first, event_at=action.starts_at, ref_type=REF_ACTION,
+                       ref_id=action.id, payload={"round": 1, "version": action.version, "every": nudge_minutes})
+    remind_at = action.starts_at - timedelta(minutes=remind_minutes)
+    if remind_at > now:
+        clock.schedule(session=session, kind=KIND_REMIND, due_at=remind_at, event_at=action.starts_at,
+                       ref_type=REF_ACTION, ref_id=action.id, payload={"version": action.version})
+
+
+def tell_coordinator(session: Session, action: JointAction, text: str, key: str) -> None:
+    outbox.enqueue(session=session, chat_id=action.created_by_telegram_id, person_id=action.created_by, text=text,
+                   ref_type=REF_COORD, ref_id=action.id, dedupe_key=key)
+
+
+def silent_recipients(session: Session, action_id: int) -> list[tuple[ActionRecipient, Person]]:
+    return [(r, p) for r, p in acts.recipients_of(session=session, action_id=action_id)
+            if r.response == Response.NONE and r.delivery != Delivery.FAILED and p.telegram_id is not None]
+
+
+def nudge_silent(session: Session, action: JointAction, tz: ZoneInfo, *, tag: str, late: bool = False) -> int:
+    text = texts.DSP_NUDGE.format(number=action.number, when=fmt_when(action.starts_at, tz), place=esc(action.place_text))
+    if late:
+        text = texts.DSP_LATE_PREFIX + text
+    count = 0
+    for row, person in silent_recipients(session, action.id or 0):
+        created = outbox.enqueue(session=session, chat_id=person.telegram_id or 0, person_id=person.id, text=text,
+                                 reply_markup=notice_markup(row.id or 0), ref_type=REF_NOTICE,
+                                 ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:{tag}:{row.id}")
+        if created is not None:
+            row.nudges_sent += 1
+            session.add(row)
+            count += 1
+    return count
+
+
+def escalate(session: Session, action: JointAction, tz: ZoneInfo) -> int:
+    """Still silent after two nudges: tell their street's coordinator, else the dispatcher."""
+    silent = silent_recipients(session, action.id or 0)
+    by_target: dict[tuple[int, int | None], list[str]] = {}
+    for row, person in silent:
+        leader = None
+        if person.street:
+            leader = session.exec(select(Person).where(
+                Person.active == True, Person.role == Role.COORDINATOR, Person.street == person.street,  # noqa: E712
+                Person.telegram_id != None, Person.id != action.created_by)).first()  # noqa: E711
+        target = (leader.telegram_id, leader.id) if leader and leader.telegram_id else (action.created_by_telegram_id, action.created_by)
+        by_target.setdefault(target, []).append(person.name)  # type: ignore[arg-type]
+        row.escalated_at = utcnow()
+        session.add(row)
+    for (chat_id, person_id), names in by_target.items():
+        outbox.enqueue(session=session, chat_id=chat_id, person_id=person_id, ref_type=REF_COORD, ref_id=action.id,
+                       text=texts.DSP_ESCALATE.format(number=action.number, when=fmt_when(action.starts_at, tz),
+                                                      names="、".join(esc(n) for n in names)),
+                       dedupe_key=f"dsp:{action.id}:v{action.version}:esc:{chat_id}")
+    return len(silent)
+
+
+# ------------------------------------------------------------------------------ clock kinds
+
+_TZ: list[ZoneInfo] = [ZoneInfo("Asia/Shanghai")]
+
+
+def set_timezone(tz: ZoneInfo) -> None:
+    _TZ[0] = tz
+
+
+def _live_action(session: Session, item: ClockItem, now: datetime) -> JointAction | None:
+    action = session.get(JointAction, int(item.ref_id or 0))
+    if action is None or action.status != ActionStatus.ACTIVE or action.starts_at <= now:
+        return None
+    if item.payload.get("version") not in (None, action.version):
+        return None  # the time changed; the new schedule has its own items
+    return action
+
+
+def _handle_nudge(session: Session, item: ClockItem, firing: clock.Firing) -> str | None:
+    action = _live_action(session, item, firing.now)
+    if action is None:
+        return "skipped"
+    rnd = int(item.payload.get("round", 1))
+    every = float(item.payload.get("every", 15))
+    if rnd >= ESCALATION_ROUND:
+        escalate(session, action, _TZ[0])
+        return None
+    nudge_silent(session, action, _TZ[0], tag=f"v{action.version}:auto{rnd}", late=firing.late)
+    nxt = firing.now + timedelta(minutes=every)
+    if nxt < action.starts_at:
+        clock.schedule(session=session, kind=KIND_NUDGE, due_at=nxt, event_at=action.starts_at, ref_type=REF_ACTION,
+                       ref_id=action.id, payload={"round": rnd + 1, "version": action.version, "every": every})
+    return None
+
+
+def _handle_remind(session: Session, item: ClockItem, firing: clock.Firing) -> str | None:
+    action = _live_action(session, item, firing.now)
+    if action is None:
+        return "skipped"
+    text = texts.DSP_REMIND.format(number=action.number, when=fmt_when(action.starts_at, _TZ[0]), place=esc(action.place_text))
+    if firing.late:
+        text = texts.DSP_LATE_PREFIX + text
+    for row, person in acts.recipients_of(session=session, action_id=action.id or 0):
+        if row.response == Response.ACK and person.telegram_id is not None:
+            outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text, ref_type=REF_NOTICE,
+                           ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:v{action.version}:remind:{row.id}")
+    return None
+
+
+def _missed_remind(session: Session, item: ClockItem, firing: clock.Firing) -> None:
+    action = session.get(JointAction, int(item.ref_id or 0))
+    if action is not None and action.status == ActionStatus.ACTIVE:
+        tell_coordinator(session, action, texts.DSP_MISSED.format(number=action.number, what="开始前提醒"),
+                         key=f"dsp:{action.id}:missed:{item.id}")
+
+
+clock.register_kind(KIND_NUDGE, _handle_nudge)
+clock.register_kind(KIND_REMIND, _handle_remind, _missed_remind)
+
+
+# ------------------------------------------------------------------------------ delivery failures
+
+
+def _on_failed(session: Session, row: OutboxMessage) -> None:
+    """A notice could not be delivered (blocked, gave up): mark it and tell the dispatcher."""
+    try:
+        action_id, recipient_id = (int(x) for x in (row.ref_id or "").split(":"))
+    except ValueError:
+        return
+    recipient = session.get(ActionRecipient, recipient_id)
+    action = session.get(JointAction, action_id)
+    if recipient is None or action is None:
+        return
+    if recipient.response == Response.NONE:
+        recipient.delivery, recipient.delivery_error = Delivery.FAILED, (row.last_error or "")[:300]
+        session.add(recipient)
+    person = session.get(Person, recipient.person_id)
+    tell_coordinator(session, action, texts.DSP_DELIVERY_FAILED.format(
+        number=action.number, name=esc(person.name if person else "?"), error=esc(row.last_error or "")),
+        key=f"dsp:{action.id}:fail:{recipient_id}")
+    BOARD.mark(action_id)
+
+
+register_failure_hook(REF_NOTICE, _on_failed)
+
+
+# ------------------------------------------------------------------------------ the live board
+
+
+def board_text(session: Session, action: JointAction, tz: ZoneInfo) -> str:
+    counts = acts.board_counts(session=session, action_id=action.id or 0)
+
+    def names(items: list[str]) -> str:
+        return "、".join(esc(n) for n in items) or texts.DSP_NOBODY_LIST
+
+    declined = [f"{n}（{r or texts.DSP_REASON_PENDING}）" for n, r in counts.declined]
+    return texts.DSP_BOARD.format(
+        number=action.number, status=texts.DSP_BOARD_CANCELLED if action.status == ActionStatus.CANCELLED else "",
+        when=fmt_when(action.starts_at, tz), place=esc(action.place_text),
+        n_ack=len(counts.acked), acked=names(counts.acked), n_decline=len(declined), declined=names(declined),
+        n_silent=len(counts.silent), silent=names(counts.silent), n_failed=len(counts.failed), failed=names(counts.failed),
+    )
+
+
+def board_markup(action: JointAction) -> InlineKeyboardMarkup | None:
+    aid = action.id or 0
+    if action.status == ActionStatus.CANCELLED:
+        return None
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton(texts.DSP_BTN_NUDGE, callback_data=encode("dsb", "nudge", aid)),
+         InlineKeyboardButton(texts.DSP_BTN_EDIT, callback_data=encode("dsb", "edit", aid))],
+        [InlineKeyboardButton(texts.DSP_BTN_CANCEL, callback_data=encode("dsb", "cancel", aid)),
+         InlineKeyboardButton(texts.DSP_BTN_RESULT, callback_data=encode("dsb", "result", aid))],
+    ])
+
+
+class BoardRefresher:
+    """Collects actions whose board changed; a repeating job edits each at most once per interval."""
+
+    def __init__(self) -> None:
+        self._dirty: set[int] = set()
+        self._lock = threading.Lock()
+
+    def mark(self, action_id: int) -> None:
+        with self._lock:
+            self._dirty.add(action_id)
+
+    def take(self) -> set[int]:
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+        return dirty
+
+    async def flush(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = context.application.bot_data["services"]
+        for action_id in self.take():
+            with services.db.session() as session:
+                action = session.get(JointAction, action_id)
+                if action is None or action.board_message_id is None or action.board_chat_id is None:
+                    continue
+                text = board_text(session, action, services.settings.tz)
+                markup = board_markup(action)
+                chat_id, message_id = action.board_chat_id, action.board_message_id
+            try:
+                await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
+            except BadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    log.warning("board %s not edited: %s", action_id, exc.message)
+            except RetryAfter:
+                self.mark(action_id)
+            except TelegramError as exc:
+                log.warning("board %s not edited: %s", action_id, exc)
+                self.mark(action_id)
+
+
+BOARD = BoardRefresher()
+
+
+def start_board_job(app: Application) -> None:
+    settings = app.bot_data["services"].settings
+    set_timezone(settings.tz)
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(BOARD.flush, interval=max(0.2, settings.dispatch_board_edit_seconds), first=1.0,
+                                name="dispatch-board", job_kwargs={"misfire_grace_time": None, "coalesce": True})
