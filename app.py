@@ -7,7 +7,7 @@ import logging
 import signal
 from datetime import timedelta
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -61,13 +61,26 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(cmd, desc) for cmd, desc in texts.COMMANDS.items()])
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
-    worker = DeliveryWorker(app.bot, services.db, idle_seconds=services.settings.delivery_idle_seconds)
+    worker = make_worker(app.bot, services.db, services.settings)
     services.extras["delivery"] = worker
     worker.start()
     assert app.job_queue is not None
     app.job_queue.run_repeating(
         _clock_tick, interval=services.settings.clock_tick_seconds, first=0.5, name="clock",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
+
+
+def make_worker(bot: Bot, db: Database, settings: Settings) -> DeliveryWorker:
+    """The outbox worker with the limits from settings (tests and the bench shorten them)."""
+    return DeliveryWorker(
+        bot, db,
+        per_second=settings.delivery_per_second,
+        per_chat_interval=settings.delivery_per_chat_seconds,
+        group_per_minute=settings.delivery_group_per_minute,
+        idle_seconds=settings.delivery_idle_seconds,
+        stale_claim=timedelta(seconds=settings.delivery_stale_claim_seconds),
+        worker_id=settings.delivery_worker_id,
     )
 
 

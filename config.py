@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     flood_window_seconds: float = 10.0
     load_sample_catalogue: bool = False
     dispatch_nudge_minutes: float = 15.0
+    dispatch_remind_before_minutes: float = 60.0
+    dispatch_board_edit_seconds: float = 3.0
+    delivery_per_second: float = 30.0
+    delivery_per_chat_seconds: float = 1.0
+    delivery_group_per_minute: float = 20.0
+    delivery_stale_claim_seconds: float = 60.0
+    delivery_worker_id: str = "w1"
     dispute_working_days: int = 3
     weekly_summary_cron: str = Field(default="mon 08:30")
 

@@ -110,6 +110,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=64)  # worker id (migration 0006_dispatch)
     sent_at: datetime | None = None
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     last_error: str | None = Field(default=None, max_length=300)
