@@ -193,6 +193,158 @@ DURATION_MINUTES = "{n}分钟"
 DURATION_UNDER_A_MINUTE = "不到1分钟"
 
 # ---------------------------------------------------------------- section: case leads
+# Domain rules (knowledge/cases.py)
+LEAD_STREET_OFFICE = "办事处"
+LEAD_IN_NAME_OF = "以{subject}名义执法"
+LEAD_TO_LEGAL_REVIEW = "转法制审核"
+LEAD_ILLEGAL_TRANSITION = "线索当前为「{current}」，不能改为「{target}」。"
+LEAD_NEEDS_ASSIGNEE = "受理时必须指定承办人。"
+LEAD_NEEDS_TRANSFER_TARGET = "移送时必须写明移送给哪个部门、由谁接收。"
+LEAD_NEEDS_REASON = "不予立案必须写明理由。"
+
+# Filing flow (/case, 上报线索)
+CASE_START = "📝 <b>上报案源线索</b>（随时发送 /cancel 取消，已填内容会保存为草稿）\n\n第 1 步：在哪里？\n请点击下方按钮发送当前位置；没有定位时，直接输入地址或社区名称（如“金山社区”）。"
+CASE_SEND_LOCATION = "📍 发送当前位置"
+CASE_DRAFT_FOUND = "您有一条未完成的线索草稿（{summary}）。继续填写，还是重新开始？"
+CASE_DRAFT_CONTINUE = "继续"
+CASE_DRAFT_RESTART = "重新开始"
+CASE_DRAFT_EMPTY = "尚未填写"
+CASE_WHERE_AGAIN = "请发送位置，或输入地址、社区名称。"
+CASE_PLACE_NOT_FOUND = "没有找到「{text}」对应的社区或街道。请换个说法（如“金山社区”“浮桥”），或发送定位。"
+CASE_PLACE_PICK = "您说的是哪里？"
+CASE_OUTSIDE = "⚠️ 该位置不在鲤城区范围内（距区界约 {distance}）。确认仍在此处上报吗？"
+CASE_OUTSIDE_CONFIRM = "确认，仍然上报"
+CASE_OUTSIDE_RETRY = "重新定位"
+CASE_BAD_ACCURACY = "定位误差约 {accuracy} 米，太大了。请到开阔处重新定位，或直接输入地址。"
+CASE_STREET_ASK = "发生地属于哪个街道？{hint}"
+CASE_STREET_HINT_OWN = "建议：{street}（您所在街道），如不对请另选。"
+CASE_STREET_HINT_POLYGON = "根据街道边界，该位置属于 {street}。"
+CASE_STREET_HINT_PLACE = "根据地址，属于 {street}。"
+CASE_STREET_CONFIRM = "✅ {street}"
+CASE_ZHONGSHAN_PICK = "中山路商圈属老城区，请选择具体街道："
+CASE_WHAT_ASK = "第 2 步：发生了什么？请用一句话描述（如“人行道上摆摊卖水果”）。"
+CASE_DESCRIPTION_TOO_LONG = "描述过长（{length} 字），请精简到 {limit} 字以内。"
+CASE_DESCRIPTION_EMPTY = "请用文字描述现场情况。"
+CASE_ITEM_ASK = "可能涉及以下事项（{street}）。请选择，或选“不确定”："
+CASE_ITEM_NONE = "没有找到相符的事项。可以选“不确定”，由法制审核人员判断；或重新描述。"
+CASE_ITEM_BUTTON = "{status}｜{name}"
+CASE_ITEM_UNSURE = "❓ 不确定"
+CASE_ITEM_REDESCRIBE = "✏️ 重新描述"
+CASE_PHOTO_ASK = "第 3 步：请发送现场照片（可一次发多张，最多 {limit} 张；可不发）。发完请点“完成”。"
+CASE_PHOTO_DONE = "完成"
+CASE_PHOTO_SKIP = "不发照片"
+CASE_PHOTO_GOT = "已收到 {count} 张照片。继续发送，或点“完成”。"
+CASE_PHOTO_LIMIT = "最多 {limit} 张照片，多出的未保存。"
+CASE_PHOTO_TOO_BIG = "这个文件超过 20 MB，无法保存。请压缩后重发，或改发照片。"
+CASE_PHOTO_NOT_IMAGE = "只能接收照片或图片文件，这个文件（{name}）未保存。"
+CASE_PHOTO_FAILED = "照片下载失败，请重发一次。"
+CASE_PHOTO_ONLY = "请发送照片，或点“完成”。"
+CASE_CARD = """<b>请确认线索</b>
+地点：{place}
+街道：{street}（{zone}）
+事项：{item}
+状态：{basis}
+后果：<b>{consequence}</b>
+描述：{description}
+照片：{photos} 张
+将通知：{recipients}"""
+CASE_CARD_UNSURE_ITEM = "不确定（转法制审核）"
+CASE_CARD_OUTSIDE = "（不在鲤城区，已确认）"
+CASE_NOBODY = "暂无对应人员（请联系管理员完善名册）"
+CASE_CONFIRM = "✅ 确认上报"
+CASE_EDIT = "✏️ 修改"
+CASE_EDIT_WHAT = "要修改哪一项？"
+CASE_EDIT_PLACE = "地点"
+CASE_EDIT_STREET = "街道"
+CASE_EDIT_ITEM = "描述与事项"
+CASE_EDIT_PHOTOS = "照片"
+CASE_FILED = "✅ 线索已上报，编号 <b>{number}</b>\n{consequence}\n已通知：{recipients}\n发送 /mycases 查看进展。"
+CASE_ALREADY_FILED = "这条线索 10 分钟内已上报过，编号 <b>{number}</b>，未重复登记。"
+CASE_DUPLICATE = "附近 7 天内已有同一事项的线索：\n{existing}\n\n是合并到这条线索，还是仍然上报为新线索？"
+CASE_DUPLICATE_LINE = "<b>{number}</b> {item}，距此约 {distance}，{when}，{state}"
+CASE_MERGE = "合并"
+CASE_FILE_ANYWAY = "仍然上报"
+CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
+CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
+CASE_STALE_BUTTON = "这个按钮已过期，请按当前步骤操作。"
+CASE_SAMPLE_NOTE = "（事项清单为示例数据，非官方）"
+
+# After filing: notices, lifecycle buttons, disputes
+LEAD_NOTICE = """📌 <b>新线索 {number}</b>
+地点：{place}
+街道：{street}（{zone}）
+事项：{item}
+状态：{basis}
+后果：<b>{consequence}</b>
+描述：{description}
+照片：{photos} 张
+上报：{reporter}，发现于 {discovered}
+当前：<b>{state}</b>{extra}"""
+LEAD_NOTICE_REROUTED = "🔁 <b>线索 {number} 已改派给您</b>（{why}）\n"
+LEAD_CARD_STATUS = """<b>{number}</b> · {state}
+{street}｜{item}
+{consequence}{extra}"""
+LEAD_EXTRA_ASSIGNEE = "\n承办人：{name}"
+LEAD_EXTRA_TRANSFER = "\n移送：{target}"
+LEAD_EXTRA_REASON = "\n不予立案理由：{reason}"
+LEAD_EXTRA_DISPUTE = "\n⚖️ 执法主体有争议，待法制审核（期限 {deadline}）"
+LEAD_BTN_ACCEPT = "受理"
+LEAD_BTN_PROGRESS = "处置中"
+LEAD_BTN_CLOSE = "办结"
+LEAD_BTN_TRANSFER = "移送"
+LEAD_BTN_REJECT = "不予立案"
+LEAD_BTN_DISPUTE = "执法主体有争议"
+LEAD_BTN_ITEM = "更改事项"
+LEAD_REPORTER_UPDATE = "📣 您上报的线索 <b>{number}</b> 状态更新：<b>{state}</b>{extra}\n（{actor}，{at}）"
+LEAD_REPORTER_ITEM = "📣 您上报的线索 <b>{number}</b> 事项已更改为：{item}\n{consequence}"
+LEAD_REPORTER_DECIDED = "📣 您上报的线索 <b>{number}</b> 执法主体已确定：{subject}（{why}）"
+LEAD_DONE = "已更新：{state}"
+LEAD_ASK_TRANSFER = "线索 {number}：移送给哪个部门、由谁接收？请输入（如“区市场监督管理局 王科长”）。/cancel 取消"
+LEAD_ASK_REJECT = "线索 {number}：请输入不予立案的理由。/cancel 取消"
+LEAD_ASK_DISPUTE = "线索 {number}：请说明对执法主体有什么争议。/cancel 取消"
+LEAD_ASK_ITEM = "线索 {number}：请描述正确的事项（如“占道经营”）。/cancel 取消"
+LEAD_ASK_WHY = "线索 {number}：确定由「{subject}」执法。请简要写明理由。/cancel 取消"
+LEAD_PICK_ITEM = "请选择正确的事项："
+LEAD_TEXT_EXPECTED = "请输入文字，或发送 /cancel 取消。"
+LEAD_ACTION_CANCELLED = "已取消，线索未改动。"
+LEAD_NOT_FOUND = "无权限：线索不存在或按钮已过期。"
+LEAD_CHANGED_MEANWHILE = "线索已被他人更新，请查看最新状态后再操作。"
+LEAD_ITEM_CHANGED = "✅ 线索 {number} 事项已改为：{item}\n{consequence}\n已通知：{recipients}"
+LEAD_DISPUTE_RAISED = "✅ 已提交执法主体争议，法制审核人员将在 {deadline} 前确定。\n已通知：{recipients}"
+LEAD_DISPUTE_OPEN_ALREADY = "这条线索已有待审核的执法主体争议。"
+LEAD_DISPUTE_NOTICE = """⚖️ <b>执法主体争议 {number}</b>
+{street}｜{item}
+原判断：{consequence}
+争议理由：{reason}
+提出人：{raised_by}
+请在 <b>{deadline}</b> 前确定执法主体。"""
+LEAD_DISPUTE_SUBJECT_BTN = "由{subject}执法"
+LEAD_DISPUTE_DECIDED = "✅ 已确定：线索 {number} 由「{subject}」执法。已通知：{recipients}"
+LEAD_DISPUTE_DECIDED_NOTICE = "⚖️ 线索 <b>{number}</b> 执法主体已确定：{subject}\n理由：{why}（{reviewer}）"
+LEAD_DISPUTE_REMIND = "⏰ {late}执法主体争议 <b>{number}</b> 将于 {deadline} 到期，请尽快确定执法主体。"
+LEAD_DISPUTE_OVERDUE = "⏰ {late}执法主体争议 <b>{number}</b> 已超过期限（{deadline}），尚未确定执法主体。"
+LEAD_LATE_PREFIX = "（补发）"
+LEAD_DISPUTE_NOT_OPEN = "这条争议已经处理过了。"
+
+# Lists
+MYCASES_EMPTY = "您还没有上报过线索。发送 /case 上报。"
+MYCASES_TITLE = "<b>我上报的线索</b>（最新在前，共 {count} 条）"
+MYCASES_LINE = "<b>{number}</b> · {state}｜{street}｜{item}｜{when}"
+CASES_TITLE = "<b>{zone}线索</b>（{filters}）共 {count} 条"
+CASES_LINE = "<b>{number}</b> · {state}｜{street}｜{item}｜{reporter}｜{when}"
+CASES_EMPTY = "没有符合条件的线索。"
+CASES_MORE = "……另有 {count} 条未显示"
+CASES_ALL = "全部"
+CASES_ALL_ZONES = "全区"
+CASES_OPEN = "未结"
+CASES_FILTER_STATE = "状态：{value}"
+CASES_FILTER_STREET = "街道：{value}"
+CASES_FILTER_CLASS = "类别：{value}"
+DISPUTES_TITLE = "<b>待审核的执法主体争议</b>（{zone}，共 {count} 条）"
+DISPUTES_LINE = "<b>{number}</b>｜{street}｜{item}｜期限 {deadline}{overdue}\n  理由：{reason}"
+DISPUTES_OVERDUE = "（已超期）"
+DISPUTES_EMPTY = "目前没有待审核的执法主体争议。"
+
 
 # ---------------------------------------------------------------- section: dispatch and outbox
 
