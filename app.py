@@ -65,10 +65,11 @@ async def _post_init(app: Application) -> None:
     services.extras["delivery"] = worker
     worker.start()
     assert app.job_queue is not None
-    app.job_queue.run_repeating(
-        _clock_tick, interval=services.settings.clock_tick_seconds, first=0.5, name="clock",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
-    )
+    # The JobQueue is only a wake-up: the database says what is due.
+    clock.LATE_AFTER = timedelta(seconds=services.settings.clock_late_after_seconds)
+    runner = clock.ClockRunner(services.db, tick_seconds=services.settings.clock_tick_seconds, on_handled=worker.wake)
+    services.extras["clock"] = runner
+    runner.start(app.job_queue)
 
 
 def make_worker(bot: Bot, db: Database, settings: Settings) -> DeliveryWorker:
@@ -82,14 +83,6 @@ def make_worker(bot: Bot, db: Database, settings: Settings) -> DeliveryWorker:
         stale_claim=timedelta(seconds=settings.delivery_stale_claim_seconds),
         worker_id=settings.delivery_worker_id,
     )
-
-
-async def _clock_tick(context: BotContext) -> None:
-    """The JobQueue is only a wake-up: the database says what is due."""
-    services = context.services
-    handled = await asyncio.to_thread(clock.tick, services.db)
-    if handled:
-        services.extras["delivery"].wake()
 
 
 async def _post_shutdown(app: Application) -> None:

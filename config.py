@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     # Operational knobs (tests shorten them).
     clock_tick_seconds: float = 5.0
+    clock_late_after_seconds: float = 120.0
     delivery_idle_seconds: float = 1.0
     polling_timeout_seconds: int = 10
     flood_max_updates: int = 20
