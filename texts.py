@@ -454,5 +454,101 @@ CERT_REMIND_COORDINATOR = "🪪 {name}（{place}）的执法资格证将于 {exp
 CERT_NO_NUMBER = "证号未登记"
 
 # ---------------------------------------------------------------- section: reports and export
+STATS_PERIOD_NAMES = {"w": "本周", "p": "上周", "m": "本月", "l": "上月", "c": "自定义"}
+STATS_PERIOD_LABEL = "{name}（{first} 至 {last}）"
+STATS_ALL_DISTRICT = "全区"
+STATS_ALL_STREETS = "全部街道"
+STATS_ALL_CLASSES = "全部类别"
+STATS_NO_DATA = "—"
+STATS_NONE = "无"
+STATS_HOURS = "{hours:.1f} 小时"
+STATS_PERIOD_BACKWARDS = "结束日期早于开始日期，请检查。"
+STATS_PERIOD_TOO_LONG = "统计区间最长 {days} 天，请缩短。"
+STATS_BAD_DATE = "日期「{value}」无法识别，请写成 YYYY-MM-DD，例如 2026-11-01。"
+STATS_SUMMARY = """<b>统计：{scope}</b>
+{period}
+案源线索 {leads} 条：{states}
+受理用时中位数 {to_accept}，办结用时中位数 {to_close}
+联合执法行动 {actions} 次：计划内 {planned}，计划外 {off_plan}
+派发签收率 {ack}（{acknowledged}/{recipients}）
+会议 {meetings} 次，参会率 {attendance}（{attending}/{invited}）
+决议逾期 {decisions_overdue}（未完成 {decisions_open}）
+争议逾期 {disputes_overdue}（未决 {disputes_open}）"""
+STATS_CUSTOM_HINT = ("自定义区间：请发送 <code>/stats 开始日期 结束日期</code>，例如\n"
+                     "<code>/stats 2026-11-01 2026-11-15</code>")
+STATS_USAGE = "用法：/stats，或 /stats 开始日期 结束日期（YYYY-MM-DD）。"
+STATS_WORKING = "正在生成统计图…"
+STATS_CHART_FAILED = "统计图生成失败，仅发送文字摘要。"
+STATS_BTN_EXPORT = "📥 导出 Excel"
+STATS_BTN_CUSTOM = "自定义"
+STATS_OTHER_ZONE = "无权限：协调员只能查看本片区的统计。"
+CHART_TITLE = "片区联合执法统计　{scope}　{period}"
+CHART_FOOTER = "鲤城区街道片区联合执法助手"
+CHART_LEADS = "案源线索（共 {total} 条）"
+CHART_ACTIONS = "联合执法行动（共 {total} 次）"
+CHART_PLANNED = "计划内"
+CHART_OFF_PLAN = "计划外"
+CHART_RATES = "签收率与参会率"
+CHART_ACK_RATE = "派发签收率"
+CHART_ATTENDANCE_RATE = "会议参会率"
+CHART_OVERDUE = "逾期事项"
+CHART_DECISIONS_OVERDUE = "决议逾期"
+CHART_DISPUTES_OVERDUE = "争议逾期"
+
+WEEKLY_CAPTION = "📊 每周统计（{week}）\n\n{summary}"
+WEEKLY_CAPTION_LATE = "（补发）"
+
+EXPORT_SHEET_LEADS = "案源线索"
+EXPORT_SHEET_ACTIONS = "联合执法行动"
+EXPORT_SHEET_MEETINGS = "会议"
+EXPORT_SHEET_DISPUTES = "争议"
+EXPORT_LEAD_COLUMNS = (
+    "线索编号", "发现时间", "上报时间", "上报人", "上报人执法证号", "片区", "街道", "社区", "商圈", "地址",
+    "纬度", "经度", "定位精度(米)", "区外", "问题描述", "事项编码", "事项名称", "类别", "原行使部门", "执法依据",
+    "事项清单版本", "立案时赋权状态", "当前依据", "执法主体", "状态", "承办人", "承办人执法证号", "受理时间",
+    "办结时间", "移送至", "不予立案理由", "是否有争议", "照片数", "照片SHA-256",
+)
+EXPORT_ACTION_COLUMNS = (
+    "行动编号", "派发时间", "开始时间", "地点", "纬度", "经度", "片区", "街道", "牵头部门", "任务", "状态",
+    "计划内", "计划事项编码", "计划事项名称", "执法依据", "计划频次", "计划外原因", "派发人",
+    "参加人员及执法证号", "已收到", "无法参加（原因）", "未回复", "送达失败",
+    "检查户数", "发现问题数", "立案数", "结果备注", "结果照片数", "结果照片file_id", "结果记录时间",
+)
+EXPORT_MEETING_COLUMNS = (
+    "会议编号", "类型", "议题", "开始时间", "地点", "纬度", "经度", "组织人", "状态", "参会范围", "议程",
+    "应到", "确认参加", "请假（原因）", "未回复", "决议", "决议逾期数",
+)
+EXPORT_DISPUTE_COLUMNS = (
+    "线索编号", "片区", "街道", "事项名称", "提出时间", "提出人", "争议理由", "决定期限", "决定时间", "决定人",
+    "决定人执法证号", "决定", "确定的执法主体", "理由", "是否逾期",
+)
+EXPORT_YES = "是"
+EXPORT_NO = "否"
+EXPORT_DECISION_WORDS = {"street": "街道", "department": "部门"}
+EXPORT_MEETING_STATUS = {"scheduled": "已安排", "cancelled": "已取消"}
+EXPORT_ACTION_STATUS = {"active": "有效", "cancelled": "已取消"}
+EXPORT_DECISION_STATUS = {"open": "未完成", "done": "已完成"}
+EXPORT_DONE = "已导出 {leads} 条线索、{actions} 次行动、{meetings} 次会议、{disputes} 条争议（{since} 至 {until}）：{path}"
+EXPORT_BAD_RANGE = "导出区间无效：{message}"
+EXPORT_BAD_SUFFIX = "输出文件须以 .xlsx、.csv 或 .zip 结尾：{name}"
+EXPORT_CAPTION = "{scope} {since} 至 {until} 的记录（闽执法平台录入用）：线索 {leads}、行动 {actions}、会议 {meetings}、争议 {disputes}。"
+EXPORT_USAGE = "用法：/export 开始日期 结束日期（YYYY-MM-DD），缺省为本月。"
+EXPORT_WORKING = "正在导出…"
+
+AUDIT_USAGE = "用法：/audit 编号，例如 /audit XS-20261126-001、/audit XD-20261126-01、/audit HY-12（会议）。"
+AUDIT_NOT_FOUND = "未找到编号为 {number} 的记录。"
+AUDIT_TITLE = "<b>{number} 全过程记录</b>（{count} 条）"
+AUDIT_EMPTY = "（没有记录）"
+AUDIT_LINE = "{at}　{actor}　{action}"
+AUDIT_CHANGE = "　{key}：{before} → {after}"
+AUDIT_VALUE = "　{key}：{after}"
+AUDIT_SYSTEM = "系统"
+AUDIT_UNKNOWN_PERSON = "人员#{id}"
+AUDIT_ACTIONS = {
+    "lead.file": "上报线索", "dispatch.create": "派发行动", "dispatch.result": "登记结果", "dispatch.ack": "收到",
+    "dispatch.decline": "无法参加", "meeting.create": "创建会议", "meeting.update": "修改会议",
+    "meeting.attending": "确认参加", "meeting.leave": "请假", "decision.create": "新增决议", "decision.done": "决议完成",
+}
+
 
 # ---------------------------------------------------------------- section: end
