@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 import admin_commands
-import texts
 from config import Settings
 from db import audit, reports
 from db.actions import ActionRecipient, ActionResult, JointAction, PlanEntry
@@ -315,7 +314,7 @@ def test_export_of_a_zone_keeps_to_it_and_csv_files_are_written(db: Database, db
     out = tmp_path / "csv" / "records.csv"
     assert admin_commands.export(Settings(database_url=db_url), "2026-11-02", "2026-11-08", out) == 0
     lead_csv = (tmp_path / "csv" / "records_案源线索.csv").read_bytes()
-    assert lead_csv.startswith("\ufeff".encode()) and "XS-20261102-001".encode() in lead_csv
+    assert lead_csv.startswith("\ufeff".encode()) and b"XS-20261102-001" in lead_csv
     assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
         f"records_{n}.csv" for n in ("案源线索", "联合执法行动", "会议", "争议"))
 
