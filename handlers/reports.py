@@ -12,9 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 import texts
@@ -149,14 +148,14 @@ async def _render(context: BotContext, view: View) -> tuple[str, bytes | None]:
 
 
 async def _send_view(update: Update, context: BotContext, view: View, actor: Actor) -> None:
-    message = update.effective_message
-    assert message is not None
+    chat = update.effective_chat
+    assert chat is not None
     caption, png = await _render(context, view)
     markup = keyboard(view, actor, _today(context))
     if png is None:
-        await message.reply_text(texts.STATS_CHART_FAILED + "\n\n" + caption, reply_markup=markup)
+        await context.bot.send_message(chat.id, texts.STATS_CHART_FAILED + "\n\n" + caption, reply_markup=markup)
     else:
-        await message.reply_photo(png, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await context.bot.send_photo(chat.id, png, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 @requires(Role.COORDINATOR)
@@ -207,20 +206,8 @@ async def on_button(update: Update, context: BotContext) -> None:
     if data.action == "x":
         await _send_export(update, context, view.scope.zone, view.period)
         return
-    caption, png = await _render(context, view)
-    markup = keyboard(view, actor, _today(context))
-    try:
-        if png is None:
-            raise BadRequest("no chart")
-        await query.edit_message_media(InputMediaPhoto(png, caption=caption, parse_mode=ParseMode.HTML), reply_markup=markup)
-    except BadRequest:
-        assert query.message is not None
-        if png is None:
-            await context.bot.send_message(query.message.chat.id, texts.STATS_CHART_FAILED + "\n\n" + caption,
-                                           reply_markup=markup)
-        else:
-            await context.bot.send_photo(query.message.chat.id, png, caption=caption, parse_mode=ParseMode.HTML,
-                                         reply_markup=markup)
+    # A new message per choice (not an edit): the earlier chart stays for comparison.
+    await _send_view(update, context, view, actor)
 
 
 # ---------------------------------------------------------------- export from the chat
