@@ -15,8 +15,17 @@ from handlers.reports import View, allowed, audit_messages, keyboard, unpack
 from knowledge import charts
 from knowledge.export import Sheet, csv_bytes, xlsx_bytes
 from knowledge.stats import (
-    PeriodError, PeriodKind, Stats, StatsScope, custom_period, median_duration, parse_day, parse_weekly, period_of,
-    summary_text, week_key,
+    PeriodError,
+    PeriodKind,
+    Stats,
+    StatsScope,
+    custom_period,
+    median_duration,
+    parse_day,
+    parse_weekly,
+    period_of,
+    summary_text,
+    week_key,
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -114,7 +123,7 @@ def test_views_round_trip_and_forged_ones_are_rejected() -> None:
 
 
 def test_audit_history_is_split_below_4096_without_cutting_an_entry() -> None:
-    entries = [SimpleNamespace(at=datetime(2026, 11, 26, 1, 0) + timedelta(minutes=i), actor_person_id=7,
+    entries = [SimpleNamespace(at=datetime(2026, 11, 26, 1, 0, tzinfo=ZoneInfo("UTC")) + timedelta(minutes=i), actor_person_id=7,
                                action="lead.file", before={"state": "待受理"}, after={"state": "已受理", "note": "x" * 150})
                for i in range(80)]
     messages = audit_messages("XS-20261126-001", entries, {7: "浮桥队员"}, TZ)
