@@ -17,7 +17,8 @@ from config import Settings
 from db.engine import Database
 from handlers import register_all
 from handlers.context import BotContext, Services
-from handlers.guard import FloodGate
+from handlers.guard import FloodGate, UpdateDeduper
+from handlers.ordering import PerUserUpdateProcessor
 from jobs import clock
 from jobs.delivery import DeliveryWorker
 
@@ -41,6 +42,7 @@ def build_application(settings: Settings) -> Application:
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerUserUpdateProcessor(64))
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -50,6 +52,7 @@ def build_application(settings: Settings) -> Application:
     services = Services(settings=settings, db=Database(settings.database_url))
     app.bot_data["services"] = services
     app.bot_data["flood"] = FloodGate(settings.flood_max_updates, settings.flood_window_seconds)
+    app.bot_data["dedupe"] = UpdateDeduper()
     register_all(app)
     return app
 
@@ -61,6 +64,7 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(cmd, desc) for cmd, desc in texts.COMMANDS.items()])
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
+    await asyncio.to_thread(app.bot_data["dedupe"].load_recent, services.db)
     worker = make_worker(app.bot, services.db, services.settings)
     services.extras["delivery"] = worker
     worker.start()
@@ -70,6 +74,10 @@ async def _post_init(app: Application) -> None:
     runner = clock.ClockRunner(services.db, tick_seconds=services.settings.clock_tick_seconds, on_handled=worker.wake)
     services.extras["clock"] = runner
     runner.start(app.job_queue)
+    app.job_queue.run_repeating(
+        _flush_dedupe, interval=services.settings.clock_tick_seconds, first=0.5, name="dedupe-flush",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+    )
 
 
 def make_worker(bot: Bot, db: Database, settings: Settings) -> DeliveryWorker:
@@ -83,6 +91,11 @@ def make_worker(bot: Bot, db: Database, settings: Settings) -> DeliveryWorker:
         stale_claim=timedelta(seconds=settings.delivery_stale_claim_seconds),
         worker_id=settings.delivery_worker_id,
     )
+
+
+async def _flush_dedupe(context: BotContext) -> None:
+    """Write the seen update ids in batches (the clock tick did this before ClockRunner)."""
+    await asyncio.to_thread(context.bot_data["dedupe"].flush, context.services.db)
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     telegram_base_url: str | None = None
     telegram_base_file_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    demo_database_url: str = DEMO_DATABASE_URL
     bot_timezone: str = "Asia/Shanghai"
     admin_telegram_ids: str = ""
     webhook_url: str | None = None
@@ -47,7 +48,7 @@ class Settings(BaseSettings):
     dispute_working_days: int = 3
     weekly_summary_cron: str = Field(default="mon 08:30")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "demo_database_url")
     @classmethod
     def _psycopg3(cls, value: str) -> str:
         """Accept plain postgres URLs but always drive them with psycopg 3."""
