@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="导出记录 export records for 闽执法 (xlsx/csv)")
     p.add_argument("--since", required=True, help="YYYY-MM-DD")
     p.add_argument("--until", required=True, help="YYYY-MM-DD")
-    p.add_argument("--out", required=True, help="FILE.xlsx or FILE.csv")
+    p.add_argument("--out", required=True, help="FILE.xlsx；FILE.csv 每表一个 CSV（FILE_案源线索.csv…）；FILE.zip 为这些 CSV 的压缩包")
     p.set_defaults(func=cmd_export)
     p = sub.add_parser("backup", help="备份数据库 back up the database (SQLite; PostgreSQL: pg_dump)")
     p.add_argument("--out", required=True)

@@ -235,6 +235,158 @@ DURATION_MINUTES = "{n}分钟"
 DURATION_UNDER_A_MINUTE = "不到1分钟"
 
 # ---------------------------------------------------------------- section: case leads
+# Domain rules (knowledge/cases.py)
+LEAD_STREET_OFFICE = "办事处"
+LEAD_IN_NAME_OF = "以{subject}名义执法"
+LEAD_TO_LEGAL_REVIEW = "转法制审核"
+LEAD_ILLEGAL_TRANSITION = "线索当前为「{current}」，不能改为「{target}」。"
+LEAD_NEEDS_ASSIGNEE = "受理时必须指定承办人。"
+LEAD_NEEDS_TRANSFER_TARGET = "移送时必须写明移送给哪个部门、由谁接收。"
+LEAD_NEEDS_REASON = "不予立案必须写明理由。"
+
+# Filing flow (/case, 上报线索)
+CASE_START = "📝 <b>上报案源线索</b>（随时发送 /cancel 取消，已填内容会保存为草稿）\n\n第 1 步：在哪里？\n请点击下方按钮发送当前位置；没有定位时，直接输入地址或社区名称（如“金山社区”）。"
+CASE_SEND_LOCATION = "📍 发送当前位置"
+CASE_DRAFT_FOUND = "您有一条未完成的线索草稿（{summary}）。继续填写，还是重新开始？"
+CASE_DRAFT_CONTINUE = "继续"
+CASE_DRAFT_RESTART = "重新开始"
+CASE_DRAFT_EMPTY = "尚未填写"
+CASE_WHERE_AGAIN = "请发送位置，或输入地址、社区名称。"
+CASE_PLACE_NOT_FOUND = "没有找到「{text}」对应的社区或街道。请换个说法（如“金山社区”“浮桥”），或发送定位。"
+CASE_PLACE_PICK = "您说的是哪里？"
+CASE_OUTSIDE = "⚠️ 该位置不在鲤城区范围内（距区界约 {distance}）。确认仍在此处上报吗？"
+CASE_OUTSIDE_CONFIRM = "确认，仍然上报"
+CASE_OUTSIDE_RETRY = "重新定位"
+CASE_BAD_ACCURACY = "定位误差约 {accuracy} 米，太大了。请到开阔处重新定位，或直接输入地址。"
+CASE_STREET_ASK = "发生地属于哪个街道？{hint}"
+CASE_STREET_HINT_OWN = "建议：{street}（您所在街道），如不对请另选。"
+CASE_STREET_HINT_POLYGON = "根据街道边界，该位置属于 {street}。"
+CASE_STREET_HINT_PLACE = "根据地址，属于 {street}。"
+CASE_STREET_CONFIRM = "✅ {street}"
+CASE_ZHONGSHAN_PICK = "中山路商圈属老城区，请选择具体街道："
+CASE_WHAT_ASK = "第 2 步：发生了什么？请用一句话描述（如“人行道上摆摊卖水果”）。"
+CASE_DESCRIPTION_TOO_LONG = "描述过长（{length} 字），请精简到 {limit} 字以内。"
+CASE_DESCRIPTION_EMPTY = "请用文字描述现场情况。"
+CASE_ITEM_ASK = "可能涉及以下事项（{street}）。请选择，或选“不确定”："
+CASE_ITEM_NONE = "没有找到相符的事项。可以选“不确定”，由法制审核人员判断；或重新描述。"
+CASE_ITEM_BUTTON = "{status}｜{name}"
+CASE_ITEM_UNSURE = "❓ 不确定"
+CASE_ITEM_REDESCRIBE = "✏️ 重新描述"
+CASE_PHOTO_ASK = "第 3 步：请发送现场照片（可一次发多张，最多 {limit} 张；可不发）。发完请点“完成”。"
+CASE_PHOTO_DONE = "完成"
+CASE_PHOTO_SKIP = "不发照片"
+CASE_PHOTO_GOT = "已收到 {count} 张照片。继续发送，或点“完成”。"
+CASE_PHOTO_LIMIT = "最多 {limit} 张照片，多出的未保存。"
+CASE_PHOTO_TOO_BIG = "这个文件超过 20 MB，无法保存。请压缩后重发，或改发照片。"
+CASE_PHOTO_NOT_IMAGE = "只能接收照片或图片文件，这个文件（{name}）未保存。"
+CASE_PHOTO_FAILED = "照片下载失败，请重发一次。"
+CASE_PHOTO_ONLY = "请发送照片，或点“完成”。"
+CASE_CARD = """<b>请确认线索</b>
+地点：{place}
+街道：{street}（{zone}）
+事项：{item}
+状态：{basis}
+后果：<b>{consequence}</b>
+描述：{description}
+照片：{photos} 张
+将通知：{recipients}"""
+CASE_CARD_UNSURE_ITEM = "不确定（转法制审核）"
+CASE_CARD_OUTSIDE = "（不在鲤城区，已确认）"
+CASE_NOBODY = "暂无对应人员（请联系管理员完善名册）"
+CASE_CONFIRM = "✅ 确认上报"
+CASE_EDIT = "✏️ 修改"
+CASE_EDIT_WHAT = "要修改哪一项？"
+CASE_EDIT_PLACE = "地点"
+CASE_EDIT_STREET = "街道"
+CASE_EDIT_ITEM = "描述与事项"
+CASE_EDIT_PHOTOS = "照片"
+CASE_FILED = "✅ 线索已上报，编号 <b>{number}</b>\n{consequence}\n已通知：{recipients}\n发送 /mycases 查看进展。"
+CASE_ALREADY_FILED = "这条线索 10 分钟内已上报过，编号 <b>{number}</b>，未重复登记。"
+CASE_DUPLICATE = "附近 7 天内已有同一事项的线索：\n{existing}\n\n是合并到这条线索，还是仍然上报为新线索？"
+CASE_DUPLICATE_LINE = "<b>{number}</b> {item}，距此约 {distance}，{when}，{state}"
+CASE_MERGE = "合并"
+CASE_FILE_ANYWAY = "仍然上报"
+CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
+CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
+CASE_STALE_BUTTON = "这个按钮已过期，请按当前步骤操作。"
+CASE_SAMPLE_NOTE = "（事项清单为示例数据，非官方）"
+
+# After filing: notices, lifecycle buttons, disputes
+LEAD_NOTICE = """📌 <b>新线索 {number}</b>
+地点：{place}
+街道：{street}（{zone}）
+事项：{item}
+状态：{basis}
+后果：<b>{consequence}</b>
+描述：{description}
+照片：{photos} 张
+上报：{reporter}，发现于 {discovered}
+当前：<b>{state}</b>{extra}"""
+LEAD_NOTICE_REROUTED = "🔁 <b>线索 {number} 已改派给您</b>（{why}）\n"
+LEAD_CARD_STATUS = """<b>{number}</b> · {state}
+{street}｜{item}
+{consequence}{extra}"""
+LEAD_EXTRA_ASSIGNEE = "\n承办人：{name}"
+LEAD_EXTRA_TRANSFER = "\n移送：{target}"
+LEAD_EXTRA_REASON = "\n不予立案理由：{reason}"
+LEAD_EXTRA_DISPUTE = "\n⚖️ 执法主体有争议，待法制审核（期限 {deadline}）"
+LEAD_BTN_ACCEPT = "受理"
+LEAD_BTN_PROGRESS = "处置中"
+LEAD_BTN_CLOSE = "办结"
+LEAD_BTN_TRANSFER = "移送"
+LEAD_BTN_REJECT = "不予立案"
+LEAD_BTN_DISPUTE = "执法主体有争议"
+LEAD_BTN_ITEM = "更改事项"
+LEAD_REPORTER_UPDATE = "📣 您上报的线索 <b>{number}</b> 状态更新：<b>{state}</b>{extra}\n（{actor}，{at}）"
+LEAD_REPORTER_ITEM = "📣 您上报的线索 <b>{number}</b> 事项已更改为：{item}\n{consequence}"
+LEAD_REPORTER_DECIDED = "📣 您上报的线索 <b>{number}</b> 执法主体已确定：{subject}（{why}）"
+LEAD_DONE = "已更新：{state}"
+LEAD_ASK_TRANSFER = "线索 {number}：移送给哪个部门、由谁接收？请输入（如“区市场监督管理局 王科长”）。/cancel 取消"
+LEAD_ASK_REJECT = "线索 {number}：请输入不予立案的理由。/cancel 取消"
+LEAD_ASK_DISPUTE = "线索 {number}：请说明对执法主体有什么争议。/cancel 取消"
+LEAD_ASK_ITEM = "线索 {number}：请描述正确的事项（如“占道经营”）。/cancel 取消"
+LEAD_ASK_WHY = "线索 {number}：确定由「{subject}」执法。请简要写明理由。/cancel 取消"
+LEAD_PICK_ITEM = "请选择正确的事项："
+LEAD_TEXT_EXPECTED = "请输入文字，或发送 /cancel 取消。"
+LEAD_ACTION_CANCELLED = "已取消，线索未改动。"
+LEAD_NOT_FOUND = "无权限：线索不存在或按钮已过期。"
+LEAD_CHANGED_MEANWHILE = "线索已被他人更新，请查看最新状态后再操作。"
+LEAD_ITEM_CHANGED = "✅ 线索 {number} 事项已改为：{item}\n{consequence}\n已通知：{recipients}"
+LEAD_DISPUTE_RAISED = "✅ 已提交执法主体争议，法制审核人员将在 {deadline} 前确定。\n已通知：{recipients}"
+LEAD_DISPUTE_OPEN_ALREADY = "这条线索已有待审核的执法主体争议。"
+LEAD_DISPUTE_NOTICE = """⚖️ <b>执法主体争议 {number}</b>
+{street}｜{item}
+原判断：{consequence}
+争议理由：{reason}
+提出人：{raised_by}
+请在 <b>{deadline}</b> 前确定执法主体。"""
+LEAD_DISPUTE_SUBJECT_BTN = "由{subject}执法"
+LEAD_DISPUTE_DECIDED = "✅ 已确定：线索 {number} 由「{subject}」执法。已通知：{recipients}"
+LEAD_DISPUTE_DECIDED_NOTICE = "⚖️ 线索 <b>{number}</b> 执法主体已确定：{subject}\n理由：{why}（{reviewer}）"
+LEAD_DISPUTE_REMIND = "⏰ {late}执法主体争议 <b>{number}</b> 将于 {deadline} 到期，请尽快确定执法主体。"
+LEAD_DISPUTE_OVERDUE = "⏰ {late}执法主体争议 <b>{number}</b> 已超过期限（{deadline}），尚未确定执法主体。"
+LEAD_LATE_PREFIX = "（补发）"
+LEAD_DISPUTE_NOT_OPEN = "这条争议已经处理过了。"
+
+# Lists
+MYCASES_EMPTY = "您还没有上报过线索。发送 /case 上报。"
+MYCASES_TITLE = "<b>我上报的线索</b>（最新在前，共 {count} 条）"
+MYCASES_LINE = "<b>{number}</b> · {state}｜{street}｜{item}｜{when}"
+CASES_TITLE = "<b>{zone}线索</b>（{filters}）共 {count} 条"
+CASES_LINE = "<b>{number}</b> · {state}｜{street}｜{item}｜{reporter}｜{when}"
+CASES_EMPTY = "没有符合条件的线索。"
+CASES_MORE = "……另有 {count} 条未显示"
+CASES_ALL = "全部"
+CASES_ALL_ZONES = "全区"
+CASES_OPEN = "未结"
+CASES_FILTER_STATE = "状态：{value}"
+CASES_FILTER_STREET = "街道：{value}"
+CASES_FILTER_CLASS = "类别：{value}"
+DISPUTES_TITLE = "<b>待审核的执法主体争议</b>（{zone}，共 {count} 条）"
+DISPUTES_LINE = "<b>{number}</b>｜{street}｜{item}｜期限 {deadline}{overdue}\n  理由：{reason}"
+DISPUTES_OVERDUE = "（已超期）"
+DISPUTES_EMPTY = "目前没有待审核的执法主体争议。"
+
 
 # ---------------------------------------------------------------- section: dispatch and outbox
 
@@ -464,5 +616,101 @@ MT_NO_RECURRENCE_HERE = "这里只能改本次会议的时间，请输入具体�
 MT_DONE_BUTTONS = "已处理"
 
 # ---------------------------------------------------------------- section: reports and export
+STATS_PERIOD_NAMES = {"w": "本周", "p": "上周", "m": "本月", "l": "上月", "c": "自定义"}
+STATS_PERIOD_LABEL = "{name}（{first} 至 {last}）"
+STATS_ALL_DISTRICT = "全区"
+STATS_ALL_STREETS = "全部街道"
+STATS_ALL_CLASSES = "全部类别"
+STATS_NO_DATA = "—"
+STATS_NONE = "无"
+STATS_HOURS = "{hours:.1f} 小时"
+STATS_PERIOD_BACKWARDS = "结束日期早于开始日期，请检查。"
+STATS_PERIOD_TOO_LONG = "统计区间最长 {days} 天，请缩短。"
+STATS_BAD_DATE = "日期「{value}」无法识别，请写成 YYYY-MM-DD，例如 2026-11-01。"
+STATS_SUMMARY = """<b>统计：{scope}</b>
+{period}
+案源线索 {leads} 条：{states}
+受理用时中位数 {to_accept}，办结用时中位数 {to_close}
+联合执法行动 {actions} 次：计划内 {planned}，计划外 {off_plan}
+派发签收率 {ack}（{acknowledged}/{recipients}）
+会议 {meetings} 次，参会率 {attendance}（{attending}/{invited}）
+决议逾期 {decisions_overdue}（未完成 {decisions_open}）
+争议逾期 {disputes_overdue}（未决 {disputes_open}）"""
+STATS_CUSTOM_HINT = ("自定义区间：请发送 <code>/stats 开始日期 结束日期</code>，例如\n"
+                     "<code>/stats 2026-11-01 2026-11-15</code>")
+STATS_USAGE = "用法：/stats，或 /stats 开始日期 结束日期（YYYY-MM-DD）。"
+STATS_WORKING = "正在生成统计图…"
+STATS_CHART_FAILED = "统计图生成失败，仅发送文字摘要。"
+STATS_BTN_EXPORT = "📥 导出 Excel"
+STATS_BTN_CUSTOM = "自定义"
+STATS_OTHER_ZONE = "无权限：协调员只能查看本片区的统计。"
+CHART_TITLE = "片区联合执法统计　{scope}　{period}"
+CHART_FOOTER = "鲤城区街道片区联合执法助手"
+CHART_LEADS = "案源线索（共 {total} 条）"
+CHART_ACTIONS = "联合执法行动（共 {total} 次）"
+CHART_PLANNED = "计划内"
+CHART_OFF_PLAN = "计划外"
+CHART_RATES = "签收率与参会率"
+CHART_ACK_RATE = "派发签收率"
+CHART_ATTENDANCE_RATE = "会议参会率"
+CHART_OVERDUE = "逾期事项"
+CHART_DECISIONS_OVERDUE = "决议逾期"
+CHART_DISPUTES_OVERDUE = "争议逾期"
+
+WEEKLY_CAPTION = "📊 每周统计（{week}）\n\n{summary}"
+WEEKLY_CAPTION_LATE = "（补发）"
+
+EXPORT_SHEET_LEADS = "案源线索"
+EXPORT_SHEET_ACTIONS = "联合执法行动"
+EXPORT_SHEET_MEETINGS = "会议"
+EXPORT_SHEET_DISPUTES = "争议"
+EXPORT_LEAD_COLUMNS = (
+    "线索编号", "发现时间", "上报时间", "上报人", "上报人执法证号", "片区", "街道", "社区", "商圈", "地址",
+    "纬度", "经度", "定位精度(米)", "区外", "问题描述", "事项编码", "事项名称", "类别", "原行使部门", "执法依据",
+    "事项清单版本", "立案时赋权状态", "当前依据", "执法主体", "状态", "承办人", "承办人执法证号", "受理时间",
+    "办结时间", "移送至", "不予立案理由", "是否有争议", "照片数", "照片SHA-256",
+)
+EXPORT_ACTION_COLUMNS = (
+    "行动编号", "派发时间", "开始时间", "地点", "纬度", "经度", "片区", "街道", "牵头部门", "任务", "状态",
+    "计划内", "计划事项编码", "计划事项名称", "执法依据", "计划频次", "计划外原因", "派发人",
+    "参加人员及执法证号", "已收到", "无法参加（原因）", "未回复", "送达失败",
+    "检查户数", "发现问题数", "立案数", "结果备注", "结果照片数", "结果照片file_id", "结果记录时间",
+)
+EXPORT_MEETING_COLUMNS = (
+    "会议编号", "类型", "议题", "开始时间", "地点", "纬度", "经度", "组织人", "状态", "参会范围", "议程",
+    "应到", "确认参加", "请假（原因）", "未回复", "决议", "决议逾期数",
+)
+EXPORT_DISPUTE_COLUMNS = (
+    "线索编号", "片区", "街道", "事项名称", "提出时间", "提出人", "争议理由", "决定期限", "决定时间", "决定人",
+    "决定人执法证号", "决定", "确定的执法主体", "理由", "是否逾期",
+)
+EXPORT_YES = "是"
+EXPORT_NO = "否"
+EXPORT_DECISION_WORDS = {"street": "街道", "department": "部门"}
+EXPORT_MEETING_STATUS = {"scheduled": "已安排", "cancelled": "已取消"}
+EXPORT_ACTION_STATUS = {"active": "有效", "cancelled": "已取消"}
+EXPORT_DECISION_STATUS = {"open": "未完成", "done": "已完成"}
+EXPORT_DONE = "已导出 {leads} 条线索、{actions} 次行动、{meetings} 次会议、{disputes} 条争议（{since} 至 {until}）：{path}"
+EXPORT_BAD_RANGE = "导出区间无效：{message}"
+EXPORT_BAD_SUFFIX = "输出文件须以 .xlsx、.csv 或 .zip 结尾：{name}"
+EXPORT_CAPTION = "{scope} {since} 至 {until} 的记录（闽执法平台录入用）：线索 {leads}、行动 {actions}、会议 {meetings}、争议 {disputes}。"
+EXPORT_USAGE = "用法：/export 开始日期 结束日期（YYYY-MM-DD），缺省为本月。"
+EXPORT_WORKING = "正在导出…"
+
+AUDIT_USAGE = "用法：/audit 编号，例如 /audit XS-20261126-001、/audit XD-20261126-01、/audit HY-12（会议）。"
+AUDIT_NOT_FOUND = "未找到编号为 {number} 的记录。"
+AUDIT_TITLE = "<b>{number} 全过程记录</b>（{count} 条）"
+AUDIT_EMPTY = "（没有记录）"
+AUDIT_LINE = "{at}　{actor}　{action}"
+AUDIT_CHANGE = "　{key}：{before} → {after}"
+AUDIT_VALUE = "　{key}：{after}"
+AUDIT_SYSTEM = "系统"
+AUDIT_UNKNOWN_PERSON = "人员#{id}"
+AUDIT_ACTIONS = {
+    "lead.file": "上报线索", "dispatch.create": "派发行动", "dispatch.result": "登记结果", "dispatch.ack": "收到",
+    "dispatch.decline": "无法参加", "meeting.create": "创建会议", "meeting.update": "修改会议",
+    "meeting.attending": "确认参加", "meeting.leave": "请假", "decision.create": "新增决议", "decision.done": "决议完成",
+}
+
 
 # ---------------------------------------------------------------- section: end

@@ -47,6 +47,17 @@ def register_failure_hook(ref_type: str, hook: FailureHook) -> None:
     FAILURE_HOOKS[ref_type] = hook
 
 
+# ref_type -> loader that turns a stored payload into call arguments, e.g. a PNG kept in a feature
+# table (the JSON payload cannot hold bytes) read back as `photo=bytes` for send_photo.
+PayloadLoader = Callable[[Database, dict[str, Any]], dict[str, Any]]
+PAYLOAD_LOADERS: dict[str, PayloadLoader] = {}
+
+
+def register_payload_loader(ref_type: str, loader: PayloadLoader) -> None:
+    """Features call this at import time for rows whose payload refers to stored bytes."""
+    PAYLOAD_LOADERS[ref_type] = loader
+
+
 class Pacer:
     """Evenly spaced slots: at most `limit` sends in any `window` seconds, and never a burst.
 
@@ -232,6 +243,9 @@ class DeliveryWorker:
 
     async def _call(self, row: OutboxMessage) -> Any:
         payload = dict(row.payload)
+        loader = PAYLOAD_LOADERS.get(row.ref_type or "")
+        if loader is not None:
+            payload = loader(self.db, payload)
         markup = payload.pop("reply_markup", None)
         if isinstance(markup, dict):
             kind = ReplyKeyboardMarkup if "keyboard" in markup else InlineKeyboardMarkup
