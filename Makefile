@@ -28,7 +28,7 @@ migrate: $(VENV)/.runtime
 	$(BIN)/python bot.py migrate
 
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pytest -m slow
