@@ -35,7 +35,10 @@ async def start(update: Update, context: BotContext) -> None:
         return
     actor = context.actor
     if actor is None:
-        await message.reply_text(f"{texts.STRANGER}\n\n{zones_text()}", reply_markup=keyboards.share_contact())
+        with context.db.session() as session:  # a deactivated officer is told so, not asked to bind again
+            known = people.by_telegram_id(session=session, telegram_id=update.effective_user.id)
+            first = texts.DEACTIVATED if known is not None and not known.active else texts.STRANGER
+        await message.reply_text(f"{first}\n\n{zones_text()}", reply_markup=keyboards.share_contact())
         return
     await message.reply_text(texts.WELCOME_BACK.format(name=esc(actor.name)), reply_markup=keyboards.main_menu(actor.role))
 
