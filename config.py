@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     load_sample_catalogue: bool = False
     dispatch_nudge_minutes: float = 15.0
     dispute_working_days: int = 3
+    dispute_remind_hours: float = 24.0
     weekly_summary_cron: str = Field(default="mon 08:30")
 
     @field_validator("database_url")

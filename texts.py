@@ -204,6 +204,7 @@ CASE_FILE_ANYWAY = "仍然上报"
 CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
 CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
 CASE_STALE_BUTTON = "这个按钮已过期，请按当前步骤操作。"
+CASE_RESUME_HINT = "这个按钮已过期。请发送 /case 继续填写草稿。"
 CASE_SAMPLE_NOTE = "（事项清单为示例数据，非官方）"
 
 # After filing: notices, lifecycle buttons, disputes
