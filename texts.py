@@ -126,8 +126,113 @@ ROSTER_SUMMARY = "新增 {added} 人，更新 {updated} 人，停用 {deactivate
 ROSTER_DRY_RUN = "（预演：未写入数据库）"
 
 # ---------------------------------------------------------------- section: catalogue and lookup
+# Catalogue file import: every message names the row (as Excel shows it, header = row 1)
+# and the column, so an admin can fix the file without asking anyone.
+CATALOGUE_UNSUPPORTED_TYPE = "不支持的文件类型「{suffix}」：请上传 .csv 或 .xlsx 文件"
+CATALOGUE_TOO_BIG = "文件太大（{size_mb:.1f} MB），上限 {limit_mb} MB，请拆分后再导入"
+CATALOGUE_TOO_MANY_ROWS = "文件超过 {limit} 行事项，请拆分后再导入"
+CATALOGUE_EMPTY_FILE = "文件是空的：第 1 行应为表头（编号、事项名称、类别……），第 2 行起每行一个事项"
+CATALOGUE_NO_ITEMS = "文件只有表头，没有事项"
+CATALOGUE_NOT_A_TABLE = "无法作为表格读取（{reason}）：请上传 .csv（UTF-8 或 GB18030 编码）或 .xlsx 文件"
+CATALOGUE_MISSING_COLUMN = "第 1 行（表头）缺少「{column}」列"
+CATALOGUE_DUPLICATE_COLUMN = "第 1 行（表头）「{column}」列出现了不止一次"
+CATALOGUE_EMPTY_CELL = "第 {row} 行「{column}」列：不能为空"
+CATALOGUE_BAD_CHOICE = "第 {row} 行「{column}」列：'{value}' 不是 {choices} 之一"
+CATALOGUE_BAD_STREET = "第 {row} 行「{column}」列：'{value}' 不是片区联合执法的 8 个街道之一（可写「全部街道」）"
+CATALOGUE_BAD_DATE = "第 {row} 行「{column}」列：'{value}' 不是有效日期，应写成 YYYY-MM-DD"
+CATALOGUE_DUPLICATE_CODE = "第 {row} 行「{column}」列：'{value}' 与第 {first_row} 行重复"
+CATALOGUE_WITHDRAWN_BEFORE_EFFECTIVE = (
+    "第 {row} 行「{column}」列：收回日期 {withdrawn_on} 早于生效日期 {effective_from}"
+)
+CATALOGUE_SCOPE_REQUIRED = "第 {row} 行「{column}」列：状态为已赋权时必须填写（全部街道，或用、分隔的街道名称）"
+CATALOGUE_MORE_ERRORS = "……另有 {count} 处错误未列出"
+CATALOGUE_FILE_REJECTED = "文件未导入（共 {count} 处错误，未做任何修改）："
+ALL_STREETS = "全部街道"
+STREET_OFFICE_SUFFIX = "办事处"
+
+
+
+LOOKUP_PROMPT = "请输入要查询的事项，例如：占道经营、油烟扰民、zdjy。可在前面加街道，如“浮桥 占道经营”。"
+LOOKUP_TOO_LONG = "查询内容过长（{length} 字）。请输入 {limit} 字以内的关键词，例如“占道经营”。"
+LOOKUP_EMPTY_CATALOGUE = "事项清单尚未导入，暂时无法查询。请联系管理员导入官方事项清单。"
+LOOKUP_GUESS = "⚠️ 不确定您要查的是哪一项，先显示最接近的一项；如不是，请点下方其他候选："
+LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。\n"
+                    "不在联合执法事项清单内的事项，仍由原主管部门按日常监管处理；"
+                    "对执法主体有疑问的，可上报线索并标记“执法主体有争议”，由法制审核人员协调。")
+LOOKUP_NEAREST = "最接近的事项："
+CARD_STATUS_LINE = "{street}：<b>{status}</b>"
+CARD_WITHDRAWN_SINCE = "（{date} 起收回，现由原部门执法）"
+CARD_NOT_YET = "（{date} 起生效）"
+CARD_SUBJECT = "执法主体：{subject}"
+CARD_CLASS = "类别：{item_class}"
+CARD_LEAD = "牵头部门：{lead}"
+CARD_BASIS = "执法依据：{basis}"
+CARD_VERSION = "清单版本：{date} 导入"
+CARD_BY_STREET_TITLE = "各街道情况："
+CARD_BY_STREET_LINE = "· {street} {status} → {subject}"
+CARD_NO_STREET_HINT = "（您未登记所属街道，以下列出各街道情况；查询时写上街道名可只看该街道）"
+CARD_SAMPLE = "⚠️ 示例数据，非官方"
+BUTTON_OTHER_STREETS = "其他街道"
+BUTTON_FULL_BASIS = "完整依据"
+BASIS_FULL = "<b>{name}</b>\n执法依据（全文）：\n{basis}"
+INLINE_HELP_BUTTON = "输入事项名称查询是否已赋权"
+CATALOGUE_PREVIEW = ("<b>事项清单导入预览</b>（{source}）\n共 {total} 项：新增 {added}，变更 {changed}，收回 {withdrawn}，未变 {unchanged}。{sample}")
+CATALOGUE_PREVIEW_NAMES = "{label}：{names}"
+CATALOGUE_CONFIRM = "确认导入"
+CATALOGUE_CANCEL = "取消"
+CATALOGUE_IMPORTED = "已导入事项清单（版本 {version}，共 {total} 项）。查询立即按新清单回答。"
+CATALOGUE_IMPORT_CANCELLED = "已取消导入，数据库没有任何改动。"
+CATALOGUE_DOC_TOO_BIG = "文件太大（超过 {mb} MB），请拆分后再发送。"
+CATALOGUE_DOC_TYPE = "只接受 .csv 或 .xlsx 格式的事项清单或人员名册文件。"
+CATALOGUE_DOC_UNKNOWN = "无法判断这是事项清单还是人员名册：表头应包含「事项名称」或「姓名」。"
+CATALOGUE_FRESH_DB = "当前只有 1 项经确认的官方事项。请管理员发送官方事项清单文件（.csv/.xlsx）或运行 import-catalogue 导入。"
+ROSTER_PREVIEW = "<b>人员名册导入预览</b>\n{summary}"
+ROSTER_IMPORTED = "名册已导入。{summary}"
+ALIASES_TITLE = "<b>查询学习记录</b>（点击即将该说法加为事项别名）："
+ALIASES_NONE = "暂无待审核的查询学习记录。"
+ALIAS_LINE = "“{query}” → {name}（{times} 次）"
+ALIAS_PROMOTED = "已将“{query}”加为「{name}」的别名。"
 
 # ---------------------------------------------------------------- section: geo and time
+# Coordinates (knowledge/geo.py)
+GEO_BAD_COORDINATES = "位置坐标无效（纬度 {lat}，经度 {lon}），请重新发送定位。"
+GEO_OUTSIDE_DISTRICT = "该位置不在鲤城区范围内（距区界约 {distance}），请确认是否继续。"
+# Street boundary file (python bot.py import-boundaries); {index} counts features from 1
+BOUNDARY_NOT_JSON = "街道边界文件不是有效的 JSON：第 {line} 行第 {column} 列附近出错。"
+BOUNDARY_NOT_COLLECTION = "街道边界文件应为 GeoJSON FeatureCollection（含 features 列表）。"
+BOUNDARY_EMPTY = "街道边界文件中没有任何要素（features 为空）。"
+BOUNDARY_NOT_FEATURE = "第 {index} 个要素不是 GeoJSON Feature。"
+BOUNDARY_NO_STREET = "第 {index} 个要素缺少街道名称：请在 properties 中填写 name、street 或 街道。"
+BOUNDARY_UNKNOWN_STREET = "第 {index} 个要素的街道「{name}」不是鲤城区的 8 个街道之一（{streets}）。"
+BOUNDARY_BAD_GEOMETRY_TYPE = "第 {index} 个要素的几何类型为 {kind}，只接受 Polygon 或 MultiPolygon。"
+BOUNDARY_INVALID_GEOMETRY = "第 {index} 个要素（{street}）的多边形无效：{reason}。"
+BOUNDARY_SWAPPED = "第 {index} 个要素（{street}）的坐标似乎把经纬度写反了：GeoJSON 的顺序是 [经度, 纬度]。"
+BOUNDARY_OUTSIDE_CHINA = "第 {index} 个要素（{street}）的坐标不在中国境内，请确认是 WGS84 经纬度（度）。"
+BOUNDARY_FAR_FROM_DISTRICT = "第 {index} 个要素（{street}）离鲤城区太远（约 {distance}），请检查坐标。"
+BOUNDARY_LOOKS_SHIFTED = (
+    "边界坐标看起来是 {crs} 坐标（国内网络地图常用），而不是 WGS84。"
+    "请先转换，或在文件顶层加上 \"crs\": \"{hint}\" 由系统转换。"
+)
+BOUNDARY_CRS_MISMATCH = "边界坐标看起来是 {crs} 坐标，与文件标注的 {declared} 不符，请检查 crs。"
+BOUNDARY_UNKNOWN_CRS = "不认识的坐标系标注「{crs}」：只接受 wgs84、gcj02 或 bd09。"
+BOUNDARY_OVERLAP_WARNING = "提示：{first} 与 {second} 的边界重叠约 {area}。"
+BOUNDARY_MISSING_WARNING = "提示：文件中没有以下街道的边界：{streets}。"
+# Typed times (knowledge/timeparse.py)
+TIME_EXAMPLES = "例如：2026-12-01 09:30、12-01 9:30、12月1日上午9点半、明天 9:30、周五 14:00、下周一 9:00"
+TIME_NOT_UNDERSTOOD = "看不懂这个时间：「{text}」。\n" + TIME_EXAMPLES
+TIME_EMPTY = "请输入时间。\n" + TIME_EXAMPLES
+TIME_MISSING_CLOCK = "请写上几点，例如「{text} 9:30」。"
+TIME_BAD_CLOCK = "没有 {value} 这个时刻（小时 0–23，分钟 0–59）。"
+TIME_BAD_DATE = "没有 {value} 这一天。"
+TIME_IN_PAST = "{when} 已经过去了，请输入将来的时间。"
+TIME_TOO_FAR = "{when} 超过两年以后，请检查年份。"
+RECURRENCE_EXAMPLES = "例如：每天 9:00、每周一 9:00、每周一三五 9:00、每月1日 9:00、每月第一个周一 9:00、每月最后一个周五 15:00、每两周周三 10:00"
+RECURRENCE_NOT_UNDERSTOOD = "看不懂这个重复规则：「{text}」。\n" + RECURRENCE_EXAMPLES
+WEEKDAY_SHORT = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+DURATION_DAYS = "{n}天"
+DURATION_HOURS = "{n}小时"
+DURATION_MINUTES = "{n}分钟"
+DURATION_UNDER_A_MINUTE = "不到1分钟"
 
 # ---------------------------------------------------------------- section: case leads
 # Domain rules (knowledge/cases.py)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import Application, CommandHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 from telegram.helpers import create_deep_linked_url
 
 import texts
@@ -140,6 +140,13 @@ def register_fallbacks(app: Application) -> None:
     app.add_handler(CommandHandler("cancel", cancel))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND, unsupported))
+    app.add_handler(CallbackQueryHandler(stale_button))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A button no feature claims: forged, or from a flow that no longer exists."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(texts.FORGED_BUTTON, show_alert=True)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

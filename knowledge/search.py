@@ -1,0 +1,416 @@
+"""Find catalogue items from what officers type on a phone: names, fragments, slang, pinyin, typos.
+
+Why this shape (measured in notes/style-and-library-facts.md §4 and bench/lookup.py):
+slang is a data problem (curated aliases), same-sound typos and pinyin input are solved by pinyin
+fields, and rapidfuzz scores each field; the best field wins. A cheap n-gram prefilter (numpy)
+picks candidates first so that a 10,000-item catalogue still answers in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from pypinyin import lazy_pinyin
+from pypinyin.seg.mmseg import seg as _mmseg
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import LCSseq
+
+from knowledge.catalogue import CatalogueItem
+from knowledge.streets import SPECIAL_AREAS, street_spellings
+
+MAX_QUERY_CHARS = 256
+FOUND_FLOOR = 66.0
+CONFIDENT_FLOOR = 84.0
+CONFIDENT_MARGIN = 4.0
+PREFILTER_ALL_BELOW = 400
+PREFILTER_CANDIDATES = 60
+
+# Words officers wrap around the actual question; removed before scoring (longest first).
+FILLER_WORDS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            "归哪个部门管", "是哪个部门管", "哪个部门管", "哪个部门负责", "归哪里管", "归谁管", "谁来管",
+            "谁管", "谁负责", "由谁处罚", "谁处罚", "怎么处罚", "如何处罚", "怎么罚", "罚多少", "怎么处理",
+            "如何处理", "怎么办", "是否赋权", "有没有赋权", "赋权了没有", "赋权了吗", "赋权没有", "有没有下放",
+            "下放了吗", "街道能不能管", "街道能管吗", "街道可以管吗", "街道管不管", "能不能管", "能管吗",
+            "可以管吗", "管不管", "执法主体是谁", "执法主体", "执法依据", "法律依据", "依据是什么", "是谁",
+            "请问", "查一下", "查查", "查询", "帮我查", "这边", "那边", "这里", "那里", "辖区", "片区",
+            "有人", "投诉", "举报", "的问题", "问题", "情况", "事项", "属于", "这种", "这个", "一下",
+            "还在", "好几个", "一个", "吗", "呢", "啊", "呀", "吧", "嘛", "了", "的", "个", "很", "太", "？", "?",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+
+# Boilerplate of official item names, stripped to get the words an officer would use.
+_NAME_BOILERPLATE = re.compile(r"^对|的处罚$|的处理$|处罚$|行为|的")
+_NOT_WORD = re.compile(r"[\W_]+")
+_LATIN_ONLY = re.compile(r"[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower-case, and drop spaces and punctuation."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+_NEGATIONS = re.compile(r"没有|没|未|无")
+
+
+def canonical_negation(text: str) -> str:
+    """没有 / 没 / 未 / 无 all become 无: officers write 没健康证, the list says 未取得健康证明."""
+    return _NEGATIONS.sub("无", text)
+
+
+def name_keywords(name: str) -> str:
+    """'对擅自占用城市道路从事经营活动的处罚' -> '擅自占用城市道路从事经营活动'."""
+    stripped = _NAME_BOILERPLATE.sub("", normalize(name))
+    return stripped or normalize(name)
+
+
+@lru_cache(maxsize=65536)
+def _word_pinyin(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word))
+
+
+def pinyin_syllables(text: str) -> list[str]:
+    """Toneless pinyin per character; cached per segmented word because pypinyin's style
+    conversion costs ~10 µs per character and catalogue names share most of their words."""
+    syllables: list[str] = []
+    for word in _mmseg.cut(text):
+        syllables.extend(_word_pinyin(word))
+    return syllables
+
+
+def pinyin_full(text: str) -> str:
+    return "".join(pinyin_syllables(text))
+
+
+def pinyin_initials(text: str) -> str:
+    return "".join(syllable[0] for syllable in pinyin_syllables(text) if syllable)
+
+
+_SYLLABLE_CODES: dict[str, str] = {}
+_SYLLABLE_BASE = 0xF0000  # Supplementary Private Use Area: never typed, one code point per syllable
+
+
+def sound_code(syllables: Sequence[str]) -> str:
+    """One private-use character per syllable: 站道经营 and 占道经营 get the same string, and
+    rapidfuzz compares sounds syllable by syllable (not letter by letter, which would make
+    'dengji' in 离婚登记 look like 电梯登记)."""
+    codes = []
+    for syllable in syllables:
+        code = _SYLLABLE_CODES.get(syllable)
+        if code is None:
+            code = _SYLLABLE_CODES[syllable] = chr(_SYLLABLE_BASE + len(_SYLLABLE_CODES))
+        codes.append(code)
+    return "".join(codes)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Hit:
+    item: CatalogueItem
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """`hits` are above the floor (best first); `nearest` are the best candidates regardless,
+    for the 未找到 buttons. `street` is the street named in the query, if any."""
+
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    nearest: list[Hit] = field(default_factory=list)
+    found: bool = False
+    confident: bool = False
+    street: str | None = None
+    area: str | None = None
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """The query as scored: street and filler words removed, normalised."""
+
+    text: str
+    street: str | None
+    area: str | None
+
+
+_SPELLINGS = street_spellings()
+_CJK_SPELLINGS = [(spelling, street) for spelling, street in _SPELLINGS.items() if _CJK.search(spelling)]
+_LATIN_SPELLINGS = [(spelling, street) for spelling, street in _SPELLINGS.items() if not _CJK.search(spelling)]
+_NORMALIZED_FILLERS = tuple(dict.fromkeys(f for f in (normalize(w) for w in FILLER_WORDS) if f))
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Cap the length, pull out a named street or area, drop filler words."""
+    text = normalize(raw[:MAX_QUERY_CHARS])
+    street: str | None = None
+    area: str | None = None
+    is_latin = bool(_LATIN_ONLY.fullmatch(text))
+    for spelling, canonical in _LATIN_SPELLINGS if is_latin else _CJK_SPELLINGS:
+        if spelling in text:
+            street = canonical
+            text = text.replace(spelling, "", 1)
+            break
+    for area_name, _zone in SPECIAL_AREAS.items():
+        if area_name in text:
+            area = area_name
+            text = text.replace(area_name, "")
+    if not is_latin:
+        for filler in _NORMALIZED_FILLERS:
+            text = text.replace(filler, "")
+        text = canonical_negation(text)
+    return ParsedQuery(text=text, street=street, area=area)
+
+
+# ---------------------------------------------------------------- index
+
+# Field kinds, with the weight of a match on that field.
+_ALIAS, _NAME, _KEYWORDS, _CODE, _ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI, _ALIAS_SOUND, _NAME_SOUND, _ALIAS_BAG = range(11)
+_CHINESE_FIELDS = (_ALIAS, _NAME, _KEYWORDS, _ALIAS_BAG)
+_SOUND_FIELDS = (_ALIAS_SOUND, _NAME_SOUND)
+_PINYIN_FIELDS = (_ALIAS_PY, _NAME_PY)
+_INITIAL_FIELDS = (_ALIAS_INI, _NAME_INI)
+_WEIGHT = {
+    _ALIAS: 1.0,
+    _NAME: 0.97,
+    _KEYWORDS: 1.0,
+    _CODE: 1.0,
+    _ALIAS_PY: 0.92,
+    _NAME_PY: 0.9,
+    _ALIAS_INI: 0.95,
+    _NAME_INI: 0.93,
+    _ALIAS_SOUND: 0.92,
+    _NAME_SOUND: 0.9,
+    _ALIAS_BAG: 0.9,
+}
+# For a query written in Latin letters the pinyin fields are the exact form, not a sound-alike.
+_LATIN_WEIGHT = {_ALIAS_PY: 1.0, _NAME_PY: 0.98, _ALIAS_INI: 0.96, _NAME_INI: 0.94, _CODE: 1.0}
+
+
+def _grams(text: str, size: int, prefix: str) -> set[str]:
+    if len(text) < size:
+        return {prefix + text} if text else set()
+    return {prefix + text[i : i + size] for i in range(len(text) - size + 1)}
+
+
+def _chinese_grams(text: str) -> set[str]:
+    return _grams(text, 1, "c") | _grams(text, 2, "c")
+
+
+def _bag(text: str) -> str:
+    """Characters sorted: word order no longer matters (厂房住人 / 住人的厂房)."""
+    return "".join(sorted(text))
+
+
+def _sound_grams(sound: str) -> set[str]:
+    return _grams(sound, 2, "s")
+
+
+class SearchIndex:
+    """Precomputed fields for a catalogue; build once per catalogue version, query many times."""
+
+    def __init__(self, items: Iterable[CatalogueItem]) -> None:
+        self.items: list[CatalogueItem] = list(items)
+        self._field_text: list[str] = []
+        self._field_kind: list[int] = []
+        self._field_item: list[int] = []
+        self._item_fields: list[list[int]] = []
+        self._name_norm: list[str] = []
+        self._alias_norm: list[frozenset[str]] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        for position, item in enumerate(self.items):
+            grams = self._add_item(position, item)
+            for gram in grams:
+                postings[gram].append(position)
+        count = max(len(self.items), 1)
+        self._postings = {gram: np.fromiter(ids, dtype=np.int32) for gram, ids in postings.items()}
+        self._gram_weight = {gram: math.log(1.0 + count / len(ids)) for gram, ids in postings.items()}
+        self._field_kind_array = np.array(self._field_kind, dtype=np.int8)
+        self._field_item_array = np.array(self._field_item, dtype=np.int32)
+        self._field_len = np.array([len(text) for text in self._field_text], dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def _add_field(self, position: int, kind: int, text: str) -> None:
+        if not text:
+            return
+        self._item_fields[position].append(len(self._field_text))
+        self._field_text.append(text)
+        self._field_kind.append(kind)
+        self._field_item.append(position)
+
+    def _add_item(self, position: int, item: CatalogueItem) -> set[str]:
+        """Register an item's searchable fields and return its prefilter n-grams."""
+        self._item_fields.append([])
+        name = canonical_negation(normalize(item.name))
+        keywords = canonical_negation(name_keywords(item.name))
+        aliases = list(
+            dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a)
+        )
+        self._name_norm.append(name)
+        self._alias_norm.append(frozenset(aliases))
+        self._add_field(position, _NAME, name)
+        if keywords != name:
+            self._add_field(position, _KEYWORDS, keywords)
+        self._add_field(position, _CODE, normalize(item.code))
+        grams = _chinese_grams(keywords)
+        for text, is_alias in [(keywords, False)] + [(alias, True) for alias in aliases]:
+            syllables = pinyin_syllables(text)
+            full, initials, sound = "".join(syllables), "".join(s[0] for s in syllables if s), sound_code(syllables)
+            if is_alias:
+                self._add_field(position, _ALIAS, text)
+                self._add_field(position, _ALIAS_BAG, _bag(text))
+                grams |= _chinese_grams(text)
+            self._add_field(position, _ALIAS_PY if is_alias else _NAME_PY, full)
+            self._add_field(position, _ALIAS_INI if is_alias else _NAME_INI, initials)
+            self._add_field(position, _ALIAS_SOUND if is_alias else _NAME_SOUND, sound)
+            grams |= _grams(full, 3, "p") | _grams(initials, 2, "i") | _sound_grams(sound)
+        return grams
+
+    # ------------------------------------------------------------ querying
+
+    def search(self, query: str, *, limit: int = 5) -> SearchResult:
+        """Best items for a free-text query; never raises on odd input."""
+        parsed = parse_query(query or "")
+        if not parsed.text or not self.items:
+            return SearchResult(query=parsed.text, street=parsed.street, area=parsed.area)
+        ranked = self._rank(parsed.text, limit=max(limit, 2))
+        nearest = ranked[:limit]
+        hits = [hit for hit in nearest if hit.score >= FOUND_FLOOR]
+        found = bool(hits)
+        confident = found and hits[0].score >= CONFIDENT_FLOOR and (
+            len(ranked) < 2 or hits[0].score - ranked[1].score >= CONFIDENT_MARGIN
+        )
+        return SearchResult(
+            query=parsed.text,
+            hits=hits,
+            nearest=nearest,
+            found=found,
+            confident=confident,
+            street=parsed.street,
+            area=parsed.area,
+        )
+
+    def _candidates(self, query: str, is_latin: bool) -> np.ndarray:
+        """Item positions worth scoring: all of a small catalogue, else the best by n-gram overlap."""
+        if len(self.items) <= PREFILTER_ALL_BELOW:
+            return np.arange(len(self.items), dtype=np.int32)
+        if is_latin:
+            grams = _grams(query, 3, "p") | _grams(query, 2, "i")
+        else:
+            grams = _chinese_grams(query) | _sound_grams(sound_code(pinyin_syllables(query)))
+        overlap = np.zeros(len(self.items), dtype=np.float64)
+        for gram in grams:
+            ids = self._postings.get(gram)
+            if ids is not None:
+                overlap[ids] += self._gram_weight[gram]
+        hit_count = int(np.count_nonzero(overlap))
+        if hit_count == 0:
+            return np.empty(0, dtype=np.int32)
+        take = min(PREFILTER_CANDIDATES, hit_count)
+        top = np.argpartition(-overlap, take - 1)[:take]
+        return top.astype(np.int32)
+
+    def _rank(self, query: str, *, limit: int) -> list[Hit]:
+        is_latin = bool(_LATIN_ONLY.fullmatch(query))
+        candidates = self._candidates(query, is_latin)
+        if candidates.size == 0:
+            return []
+        field_ids = np.fromiter(
+            (fid for position in candidates for fid in self._item_fields[position]), dtype=np.int64
+        )
+        kinds = self._field_kind_array[field_ids]
+        if is_latin:
+            usable = np.isin(kinds, (*_PINYIN_FIELDS, *_INITIAL_FIELDS, _CODE))
+            weights = {**_WEIGHT, **_LATIN_WEIGHT}
+            probe_for_kind = {kind: query for kind in weights}
+        else:
+            usable = np.isin(kinds, (*_CHINESE_FIELDS, *_SOUND_FIELDS, _CODE))
+            weights = _WEIGHT
+            query_sound = sound_code(pinyin_syllables(query))
+            probe_for_kind = {kind: query for kind in weights} | {kind: query_sound for kind in _SOUND_FIELDS}
+            probe_for_kind[_ALIAS_BAG] = _bag(query)
+        field_ids, kinds = field_ids[usable], kinds[usable]
+        scores = np.zeros(len(field_ids), dtype=np.float64)
+        for kind in np.unique(kinds):
+            mask = kinds == kind
+            scores[mask] = self._score_fields(probe_for_kind[int(kind)], field_ids[mask], int(kind))
+            scores[mask] *= weights[int(kind)]
+        items = self._field_item_array[field_ids]
+        best = np.zeros(len(self.items), dtype=np.float64)
+        np.maximum.at(best, items, scores)
+        positions = candidates[np.argsort(-best[candidates], kind="stable")][: limit * 4]
+        scored = [(int(p), round(float(best[p]), 2)) for p in positions]
+        scored.sort(key=lambda pair: self._tie_break(pair[0], pair[1], query))
+        return [Hit(self.items[position], score) for position, score in scored[:limit]]
+
+    def _score_fields(self, probe: str, field_ids: np.ndarray, kind: int) -> np.ndarray:
+        """Per-field score, the best of three readings of the match:
+
+        - whole: the query is (nearly) the field (ratio);
+        - contiguous: one is a fragment of the other, discounted by how little of the longer one
+          it covers. partial_ratio also scores half-overlaps at the borders (天气 vs 燃气 -> 67),
+          so it is capped by the share of the shorter string found in order (LCS);
+        - scattered: every character of a query of 4+ characters appears in order in the field
+          (街道两侧堆放物料 inside 擅自在街道两侧和公共场地堆放物料), squared so that partial
+          coverage by chance stays low.
+        """
+        texts = [self._field_text[fid] for fid in field_ids]
+        if kind == _CODE:
+            return np.array([100.0 if text == probe else 0.0 for text in texts])
+        if kind == _ALIAS_BAG:
+            return self._score_bags(probe, texts, field_ids)
+        whole = process.cdist([probe], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        part = process.cdist([probe], texts, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
+        common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+        field_len = self._field_len[field_ids]
+        query_len = float(len(probe))
+        contiguous = np.minimum(part, 100.0 * common / np.minimum(field_len, query_len))
+        contiguous *= np.where(
+            field_len >= query_len,
+            0.82 + 0.18 * query_len / field_len,
+            0.6 + 0.4 * field_len / query_len,
+        )
+        scattered = 88.0 * (common / query_len) ** 2 if query_len >= 4 else np.zeros_like(whole)
+        return np.maximum(np.maximum(whole, contiguous), scattered)
+
+    def _score_bags(self, probe: str, texts: list[str], field_ids: np.ndarray) -> np.ndarray:
+        """Order-free reading for aliases: the share of the shorter bag found in the other,
+        squared, discounted by the length difference; only for strings of 3+ characters."""
+        common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+        field_len = self._field_len[field_ids]
+        query_len = float(len(probe))
+        shorter = np.minimum(field_len, query_len)
+        covered = (common / shorter) ** 2
+        length_factor = 0.6 + 0.4 * shorter / np.maximum(field_len, query_len)
+        return np.where(shorter >= 3, 100.0 * covered * length_factor, 0.0)
+
+    def _tie_break(self, position: int, score: float, query: str) -> tuple[float, int, int, int, str]:
+        """Score first; then an exact alias, then the query inside the name, then shorter names."""
+        item = self.items[position]
+        exact_alias = query in self._alias_norm[position]
+        in_name = query in self._name_norm[position]
+        return (-score, -int(exact_alias), -int(in_name), len(item.name), item.code)
+
+
+def build_index(items: Sequence[CatalogueItem]) -> SearchIndex:
+    """Convenience for callers holding a list: the index for exactly these items."""
+    return SearchIndex(items)
