@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,16 +22,17 @@ from db import cases as lead_db
 from db import outbox
 from db.cases import Lead
 from db.models import Person
+from handlers import lookup
 from handlers.callbacks import encode
 from handlers.common import esc
 from handlers.context import Actor, BotContext
 from knowledge.cases import Basis, Consequence, LeadState, consequence, route
-from knowledge.catalogue import CatalogueItem, load_catalogue_file, status_at
+from knowledge.catalogue import CatalogueItem, status_at
+from knowledge.search import SearchIndex
 
 log = logging.getLogger(__name__)
 
 FEATURE = "lead"
-DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "demo_catalogue.csv"
 ITEM_CHOICES = 4
 BUTTON_NAME_CHARS = 22
 
@@ -44,65 +42,33 @@ BUTTON_NAME_CHARS = 22
 
 @dataclass
 class CatalogueView:
-    """The current items, their version and a search; built from the catalogue service."""
+    """The current catalogue version as a lead records it, with the lookup's search index."""
 
     items: list[CatalogueItem]
+    index: SearchIndex
     version: str | None = None
     published: date | None = None
     is_sample: bool = False
-    _index: Any = field(default=None, repr=False)
 
     def by_code(self, code: str | None) -> CatalogueItem | None:
         return next((item for item in self.items if item.code == code), None) if code else None
 
     def search(self, text: str, limit: int = ITEM_CHOICES) -> list[CatalogueItem]:
-        """Best items for a description: the shared lookup search when present."""
-        if self._index is not None:
-            result = self._index.search(text, limit=limit)
-            hits = getattr(result, "hits", result)
-            found = [getattr(hit, "item", hit) for hit in hits]
-            if not found:
-                found = list(getattr(result, "nearest", []) or [])
-            return [getattr(hit, "item", hit) for hit in found][:limit]
-        return _fallback_search(self.items, text, limit)
-
-
-def _fallback_search(items: Sequence[CatalogueItem], text: str, limit: int) -> list[CatalogueItem]:
-    """Name and alias similarity, used only until knowledge.search is available."""
-    scored = []
-    for item in items:
-        score = max(fuzz.partial_ratio(key, text) for key in (item.name, *item.aliases) if key)
-        if score >= 60:
-            scored.append((score, item.code, item))
-    scored.sort(key=lambda row: (-row[0], row[1]))
-    return [item for _, _, item in scored[:limit]]
-
-
-@cache
-def _demo_view() -> CatalogueView:
-    items = load_catalogue_file(DEMO_CATALOGUE, is_sample=True)
-    return CatalogueView(items=items, version="demo", published=None, is_sample=True, _index=_make_index(items))
-
-
-def _make_index(items: list[CatalogueItem]) -> Any:
-    try:
-        from knowledge.search import SearchIndex
-    except ImportError:
-        return None
-    return SearchIndex(items)
+        """Items for a description: the confident hits, else the nearest ones to choose from."""
+        result = self.index.search(text, limit=limit)
+        return [hit.item for hit in (result.hits or result.nearest)][:limit]
 
 
 def catalogue_of(context: BotContext) -> CatalogueView:
-    """The catalogue service of the lookup feature, else the sample catalogue (demo, tests)."""
-    service = context.services.extras.get("catalogue")
-    if service is None:
-        return _demo_view()
-    items = service.items() if callable(getattr(service, "items", None)) else service.items
-    index = service.index() if callable(getattr(service, "index", None)) else getattr(service, "index", None)
+    """The lookup feature's catalogue service, refreshed (a CLI import is seen at once)."""
+    service = lookup.service(context)
+    service.refresh()
+    version = service.version
     return CatalogueView(
-        items=list(items), version=str(getattr(service, "version", "") or "") or None,
-        published=getattr(service, "published", None), is_sample=bool(getattr(service, "is_sample", False)),
-        _index=index if index is not None else _make_index(list(items)),
+        items=list(service.items), index=service.index,
+        version=str(version.id) if version is not None else None,
+        published=version.imported_at.date() if version is not None else None,
+        is_sample=bool(version is not None and version.is_sample),
     )
 
 
