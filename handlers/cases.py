@@ -294,7 +294,8 @@ async def on_address(update: Update, context: BotContext) -> int:
     draft.update(address=text, lat=None, lon=None, accuracy_m=None, outside_district=False,
                  discovered_at=message.date.isoformat())
     best = matches[0]
-    if len(matches) == 1 or best.score > matches[1].score:
+    tied = [m for m in matches if m.score >= best.score]
+    if len({m.street for m in tied}) == 1:  # one place, or a street and its own community (浮桥)
         return await _apply_place(update, context, draft, best.kind, best.name, best.street, best.community)
     draft["choices"] = [{"kind": m.kind, "name": m.name, "street": m.street, "community": m.community} for m in matches]
     _save(context, draft)

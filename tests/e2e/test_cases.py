@@ -278,3 +278,26 @@ async def test_kill_right_after_confirmation_loses_nothing(stack: Stack) -> None
             break
         await asyncio.sleep(0.1)
     assert [row.status for row in rows] == ["sent"]
+
+
+async def test_album_is_acknowledged_once_and_oversized_files_refused(stack: Stack) -> None:
+    officer = stack.user("officer")
+    await officer.send_command("/case")
+    await officer.wait_for_text("第 1 步")
+    await officer.send_text("浮桥")
+    await officer.wait_for_text("属于哪个街道")
+    await press_containing(officer, "✅ 浮桥街道")
+    await officer.wait_for_text("第 2 步")
+    await officer.send_text("占道经营")
+    await officer.wait_for_text("不确定")
+    await press_containing(officer, "占用城市道路")
+    await officer.wait_for_text("第 3 步")
+    for seed in range(3):
+        await officer.send_photo(png(seed=seed), media_group_id="album-1")
+    ack = await officer.wait_for_text("已收到 3 张")
+    await officer.expect_silence(0.5)
+    assert [m.text for m in officer.messages].count(ack.text) == 1
+    await officer.send_document(b"\xff\xd8" + b"\0" * (20 * 1024 * 1024), "huge.jpg", "image/jpeg")
+    await officer.wait_for_text("超过 20 MB")
+    await officer.press("完成")
+    assert "照片：3 张" in (await officer.wait_for_text("请确认线索")).text
