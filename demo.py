@@ -45,10 +45,9 @@ def seed_demo(settings: Settings) -> dict[str, dict]:
 
 
 async def run_demo(settings: Settings) -> int:
+    from app import build_application, serve_polling
     from sandbox.emulator import BotApiEmulator
     from sandbox.terminal import run_terminal_chat
-
-    from app import build_application, serve_polling
 
     emu = BotApiEmulator()
     await emu.start()

@@ -21,10 +21,9 @@ def render_card(
     item: CatalogueItem, *, street: str | None, on: date, version_date: date | None, guess: bool = False
 ) -> tuple[str, bool]:
     """Card HTML, and whether the legal basis was shortened (then offer the full-text button)."""
-    lines: list[str] = []
+    lines = [f"<b>{esc(item.name)}</b>"]
     if guess:
         lines.append(texts.LOOKUP_GUESS)
-    lines.append(f"<b>{esc(item.name)}</b>")
     if street is not None:
         status = status_at(item, street, on)
         lines.append(texts.CARD_STATUS_LINE.format(street=street, status=status.value) + _status_note(item, status))

@@ -75,7 +75,8 @@ def _untag(svc: CatalogueService, tag: str) -> tuple[bool, str | None]:
 
 def card_markup(
     svc: CatalogueService, item_pos: int, street: str | None, shortened: bool, others: list[tuple[int, CatalogueItem]]
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
+    """Suggestions and card tools as buttons; None when there is nothing to press."""
     rows: list[list[InlineKeyboardButton]] = []
     for pos, other in others:
         label = other.name if len(other.name) <= 28 else other.name[:27] + "…"
@@ -87,7 +88,7 @@ def card_markup(
         tools.append(InlineKeyboardButton(texts.BUTTON_FULL_BASIS, callback_data=callbacks.encode(FEATURE, "basis", item_pos, _tag(svc, street))))
     if tools:
         rows.append(tools)
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def answer_query(update: Update, context: BotContext, query: str) -> None:
@@ -114,7 +115,7 @@ async def answer_query(update: Update, context: BotContext, query: str) -> None:
         others = [(positions[id(h.item)], h.item) for h in result.nearest]
         if others:
             text += "\n" + texts.LOOKUP_NEAREST
-        await message.reply_text(text, reply_markup=card_markup(svc, -1, None, False, others) if others else None)
+        await message.reply_text(text, reply_markup=card_markup(svc, -1, None, False, others))
         context.user_data["unsure"] = query.strip()
         return
     best = result.hits[0].item

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ import texts
 from knowledge.streets import STREETS, normalize_street
 
 
-class ItemClass(str, Enum):
+class ItemClass(StrEnum):
     """The three classes of the scheme; each has a lead coordinating department."""
 
     EMERGENCY = "应急管理"
@@ -30,7 +30,7 @@ class ItemClass(str, Enum):
     COMPREHENSIVE = "综合执法"
 
 
-class ItemStatus(str, Enum):
+class ItemStatus(StrEnum):
     """The only three status words a card may show (interface.md)."""
 
     DELEGATED = "已赋权"
@@ -257,9 +257,7 @@ def _parse_header(header: list[Any]) -> dict[str, int]:
 def _parse_rows(rows: list[list[Any]], *, is_sample: bool) -> list[CatalogueItem]:
     if not rows or not any(_cell_text(value) for value in rows[0]):
         if any(any(_cell_text(value) for value in row) for row in rows):
-            raise CatalogueFileError(
-                [texts.CATALOGUE_NOT_A_TABLE.format(reason="第 1 行应为表头，但它是空的")]
-            )
+            raise CatalogueFileError([texts.CATALOGUE_NOT_A_TABLE.format(reason="第 1 行应为表头，但它是空的")])
         raise CatalogueFileError([texts.CATALOGUE_EMPTY_FILE])
     positions = _parse_header(rows[0])
     items: list[CatalogueItem] = []
@@ -291,9 +289,7 @@ def _parse_rows(rows: list[list[Any]], *, is_sample: bool) -> list[CatalogueItem
     return items
 
 
-def _parse_item(
-    cells: dict[str, str], row: int, errors: list[str], *, is_sample: bool
-) -> CatalogueItem | None:
+def _parse_item(cells: dict[str, str], row: int, errors: list[str], *, is_sample: bool) -> CatalogueItem | None:
     """One data row to an item, appending every problem found to `errors`."""
     for key in _REQUIRED_CELLS:
         if not cells.get(key):
@@ -328,9 +324,7 @@ def _parse_item(
     )
 
 
-def _parse_choice(
-    value: str, enum: type[_EnumT], row: int, column: str, errors: list[str]
-) -> _EnumT | None:
+def _parse_choice(value: str, enum: type[_EnumT], row: int, column: str, errors: list[str]) -> _EnumT | None:
     if not value:
         return None
     try:

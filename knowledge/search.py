@@ -33,22 +33,15 @@ PREFILTER_ALL_BELOW = 400
 PREFILTER_CANDIDATES = 60
 
 # Words officers wrap around the actual question; removed before scoring (longest first).
-FILLER_WORDS: tuple[str, ...] = tuple(
-    sorted(
-        {
-            "归哪个部门管", "是哪个部门管", "哪个部门管", "哪个部门负责", "归哪里管", "归谁管", "谁来管",
-            "谁管", "谁负责", "由谁处罚", "谁处罚", "怎么处罚", "如何处罚", "怎么罚", "罚多少", "怎么处理",
-            "如何处理", "怎么办", "是否赋权", "有没有赋权", "赋权了没有", "赋权了吗", "赋权没有", "有没有下放",
-            "下放了吗", "街道能不能管", "街道能管吗", "街道可以管吗", "街道管不管", "能不能管", "能管吗",
-            "可以管吗", "管不管", "执法主体是谁", "执法主体", "执法依据", "法律依据", "依据是什么", "是谁",
-            "请问", "查一下", "查查", "查询", "帮我查", "这边", "那边", "这里", "那里", "辖区", "片区",
-            "有人", "投诉", "举报", "的问题", "问题", "情况", "事项", "属于", "这种", "这个", "一下",
-            "还在", "好几个", "一个", "吗", "呢", "啊", "呀", "吧", "嘛", "了", "的", "个", "很", "太", "？", "?",
-        },
-        key=len,
-        reverse=True,
-    )
-)
+_FILLER_TEXT = """
+    归哪个部门管 是哪个部门管 哪个部门管 哪个部门负责 归哪里管 归谁管 谁来管 谁管 谁负责 由谁处罚 谁处罚
+    怎么处罚 如何处罚 怎么罚 罚多少 怎么处理 如何处理 怎么办 是否赋权 有没有赋权 赋权了没有 赋权了吗 赋权没有
+    有没有下放 下放了吗 街道能不能管 街道能管吗 街道可以管吗 街道管不管 能不能管 能管吗 可以管吗 管不管
+    执法主体是谁 执法主体 执法依据 法律依据 依据是什么 是谁 请问 查一下 查查 查询 帮我查 这边 那边 这里 那里
+    辖区 片区 有人 投诉 举报 的问题 问题 情况 事项 属于 这种 这个 一下 还在 好几个 一个 吗 呢 啊 呀 吧
+    嘛 了 的 个 很 太 ？ ?
+"""
+FILLER_WORDS: tuple[str, ...] = tuple(sorted(set(_FILLER_TEXT.split()), key=len, reverse=True))
 
 # Boilerplate of official item names, stripped to get the words an officer would use.
 _NAME_BOILERPLATE = re.compile(r"^对|的处罚$|的处理$|处罚$|行为|的")
@@ -99,7 +92,9 @@ def pinyin_initials(text: str) -> str:
 
 
 _SYLLABLE_CODES: dict[str, str] = {}
-_SYLLABLE_BASE = 0xF0000  # Supplementary Private Use Area: never typed, one code point per syllable
+_SYLLABLE_BASE = 0xE000  # Private Use Area: never typed; BMP keeps strings at 2 bytes a character
+_BMP_PRIVATE_USE_SIZE = 0xF900 - 0xE000  # ~410 syllables, plus digits and Latin runs, fit easily
+_SUPPLEMENTARY_PRIVATE_USE = 0xF0000
 
 
 def sound_code(syllables: Sequence[str]) -> str:
@@ -110,7 +105,11 @@ def sound_code(syllables: Sequence[str]) -> str:
     for syllable in syllables:
         code = _SYLLABLE_CODES.get(syllable)
         if code is None:
-            code = _SYLLABLE_CODES[syllable] = chr(_SYLLABLE_BASE + len(_SYLLABLE_CODES))
+            number = len(_SYLLABLE_CODES)
+            base = (
+                _SYLLABLE_BASE if number < _BMP_PRIVATE_USE_SIZE else _SUPPLEMENTARY_PRIVATE_USE - _BMP_PRIVATE_USE_SIZE
+            )
+            code = _SYLLABLE_CODES[syllable] = chr(base + number)
         codes.append(code)
     return "".join(codes)
 
@@ -181,27 +180,28 @@ def parse_query(raw: str) -> ParsedQuery:
 
 # ---------------------------------------------------------------- index
 
-# Field kinds, with the weight of a match on that field.
-_ALIAS, _NAME, _KEYWORDS, _CODE, _ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI, _ALIAS_SOUND, _NAME_SOUND, _ALIAS_BAG = range(11)
-_CHINESE_FIELDS = (_ALIAS, _NAME, _KEYWORDS, _ALIAS_BAG)
+# Field kinds. A Chinese query is compared with the characters, the sounds (same-sound typos)
+# and the order-free bag of each alias; a Latin query with full pinyin and initials.
+(_ALIAS, _NAME, _KEYWORDS, _ALIAS_BAG, _ALIAS_SOUND, _NAME_SOUND, _ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI) = range(
+    10
+)
+_CHINESE_FIELDS = (_ALIAS, _NAME, _KEYWORDS)
 _SOUND_FIELDS = (_ALIAS_SOUND, _NAME_SOUND)
-_PINYIN_FIELDS = (_ALIAS_PY, _NAME_PY)
-_INITIAL_FIELDS = (_ALIAS_INI, _NAME_INI)
-_WEIGHT = {
-    _ALIAS: 1.0,
-    _NAME: 0.97,
-    _KEYWORDS: 1.0,
-    _CODE: 1.0,
-    _ALIAS_PY: 0.92,
-    _NAME_PY: 0.9,
-    _ALIAS_INI: 0.95,
-    _NAME_INI: 0.93,
-    _ALIAS_SOUND: 0.92,
-    _NAME_SOUND: 0.9,
-    _ALIAS_BAG: 0.9,
-}
-# For a query written in Latin letters the pinyin fields are the exact form, not a sound-alike.
-_LATIN_WEIGHT = {_ALIAS_PY: 1.0, _NAME_PY: 0.98, _ALIAS_INI: 0.96, _NAME_INI: 0.94, _CODE: 1.0}
+_LATIN_FIELDS = (_ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI)
+
+
+def _weights(table: dict[int, float]) -> np.ndarray:
+    weights = np.zeros(10, dtype=np.float64)
+    for kind, weight in table.items():
+        weights[kind] = weight
+    return weights
+
+
+# The same words in a sound-alike or order-free form count a little less than the words themselves.
+_CHINESE_WEIGHTS = _weights(
+    {_ALIAS: 1.0, _NAME: 0.97, _KEYWORDS: 1.0, _ALIAS_BAG: 0.9, _ALIAS_SOUND: 0.92, _NAME_SOUND: 0.9}
+)
+_LATIN_WEIGHTS = _weights({_ALIAS_PY: 1.0, _NAME_PY: 0.98, _ALIAS_INI: 0.96, _NAME_INI: 0.94})
 
 
 def _grams(text: str, size: int, prefix: str) -> set[str]:
@@ -228,60 +228,65 @@ class SearchIndex:
 
     def __init__(self, items: Iterable[CatalogueItem]) -> None:
         self.items: list[CatalogueItem] = list(items)
-        self._field_text: list[str] = []
-        self._field_kind: list[int] = []
-        self._field_item: list[int] = []
-        self._item_fields: list[list[int]] = []
+        # Fields live in flat arrays; item p owns fields _field_start[p] .. _field_start[p + 1] - 1.
+        # (Flat numpy arrays instead of per-item lists: about 15 MB less on 10,000 items.)
+        self._field_text: list[str] | np.ndarray = []
+        self._building_kinds: list[int] = []
         self._name_norm: list[str] = []
         self._alias_norm: list[frozenset[str]] = []
+        starts: list[int] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for position, item in enumerate(self.items):
-            grams = self._add_item(position, item)
-            for gram in grams:
+            starts.append(len(self._field_text))
+            for gram in self._add_item(item):
                 postings[gram].append(position)
+        starts.append(len(self._field_text))
         count = max(len(self.items), 1)
-        self._postings = {gram: np.fromiter(ids, dtype=np.int32) for gram, ids in postings.items()}
+        self._postings = {gram: np.array(ids, dtype=np.int32) for gram, ids in postings.items()}
         self._gram_weight = {gram: math.log(1.0 + count / len(ids)) for gram, ids in postings.items()}
-        self._field_kind_array = np.array(self._field_kind, dtype=np.int8)
-        self._field_item_array = np.array(self._field_item, dtype=np.int32)
-        self._field_len = np.array([len(text) for text in self._field_text], dtype=np.float64)
+        self._field_start = np.array(starts, dtype=np.int64)
+        self._field_kind = np.array(self._building_kinds, dtype=np.int8)
+        self._field_item = np.repeat(np.arange(len(self.items), dtype=np.int32), np.diff(self._field_start))
+        self._field_len = np.fromiter((len(text) for text in self._field_text), dtype=np.float64)
+        self._field_text = np.array(self._field_text, dtype=object)  # fancy indexing gathers fast
+        self._position_by_code = {normalize(item.code): position for position, item in enumerate(self.items)}
+        del self._building_kinds
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def _add_field(self, position: int, kind: int, text: str) -> None:
-        if not text:
-            return
-        self._item_fields[position].append(len(self._field_text))
-        self._field_text.append(text)
-        self._field_kind.append(kind)
-        self._field_item.append(position)
+    def _add_field(self, kind: int, text: str) -> None:
+        if text:
+            self._field_text.append(text)
+            self._building_kinds.append(kind)
 
-    def _add_item(self, position: int, item: CatalogueItem) -> set[str]:
+    def _fields_of(self, positions: np.ndarray) -> np.ndarray:
+        """Field ids of the given items, concatenated (vectorised ranges)."""
+        starts = self._field_start[positions]
+        lengths = self._field_start[positions + 1] - starts
+        return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+
+    def _add_item(self, item: CatalogueItem) -> set[str]:
         """Register an item's searchable fields and return its prefilter n-grams."""
-        self._item_fields.append([])
         name = canonical_negation(normalize(item.name))
         keywords = canonical_negation(name_keywords(item.name))
-        aliases = list(
-            dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a)
-        )
+        aliases = list(dict.fromkeys(a for a in (canonical_negation(normalize(alias)) for alias in item.aliases) if a))
         self._name_norm.append(name)
         self._alias_norm.append(frozenset(aliases))
-        self._add_field(position, _NAME, name)
+        self._add_field(_NAME, name)
         if keywords != name:
-            self._add_field(position, _KEYWORDS, keywords)
-        self._add_field(position, _CODE, normalize(item.code))
+            self._add_field(_KEYWORDS, keywords)
         grams = _chinese_grams(keywords)
         for text, is_alias in [(keywords, False)] + [(alias, True) for alias in aliases]:
             syllables = pinyin_syllables(text)
             full, initials, sound = "".join(syllables), "".join(s[0] for s in syllables if s), sound_code(syllables)
             if is_alias:
-                self._add_field(position, _ALIAS, text)
-                self._add_field(position, _ALIAS_BAG, _bag(text))
+                self._add_field(_ALIAS, text)
+                self._add_field(_ALIAS_BAG, _bag(text))
                 grams |= _chinese_grams(text)
-            self._add_field(position, _ALIAS_PY if is_alias else _NAME_PY, full)
-            self._add_field(position, _ALIAS_INI if is_alias else _NAME_INI, initials)
-            self._add_field(position, _ALIAS_SOUND if is_alias else _NAME_SOUND, sound)
+            self._add_field(_ALIAS_PY if is_alias else _NAME_PY, full)
+            self._add_field(_ALIAS_INI if is_alias else _NAME_INI, initials)
+            self._add_field(_ALIAS_SOUND if is_alias else _NAME_SOUND, sound)
             grams |= _grams(full, 3, "p") | _grams(initials, 2, "i") | _sound_grams(sound)
         return grams
 
@@ -296,8 +301,10 @@ class SearchIndex:
         nearest = ranked[:limit]
         hits = [hit for hit in nearest if hit.score >= FOUND_FLOOR]
         found = bool(hits)
-        confident = found and hits[0].score >= CONFIDENT_FLOOR and (
-            len(ranked) < 2 or hits[0].score - ranked[1].score >= CONFIDENT_MARGIN
+        confident = (
+            found
+            and hits[0].score >= CONFIDENT_FLOOR
+            and (len(ranked) < 2 or hits[0].score - ranked[1].score >= CONFIDENT_MARGIN)
         )
         return SearchResult(
             query=parsed.text,
@@ -317,11 +324,14 @@ class SearchIndex:
             grams = _grams(query, 3, "p") | _grams(query, 2, "i")
         else:
             grams = _chinese_grams(query) | _sound_grams(sound_code(pinyin_syllables(query)))
+        known = sorted((g for g in grams if g in self._postings), key=lambda g: len(self._postings[g]))
+        # Grams in over a quarter of the items (对, 处罚 ...) cost the most and tell the least:
+        # use them only when the query has nothing rarer.
+        common_from = len(self.items) // 4
+        selective = [g for g in known if len(self._postings[g]) <= common_from] or known
         overlap = np.zeros(len(self.items), dtype=np.float64)
-        for gram in grams:
-            ids = self._postings.get(gram)
-            if ids is not None:
-                overlap[ids] += self._gram_weight[gram]
+        for gram in selective:
+            overlap[self._postings[gram]] += self._gram_weight[gram]
         hit_count = int(np.count_nonzero(overlap))
         if hit_count == 0:
             return np.empty(0, dtype=np.int32)
@@ -332,37 +342,40 @@ class SearchIndex:
     def _rank(self, query: str, *, limit: int) -> list[Hit]:
         is_latin = bool(_LATIN_ONLY.fullmatch(query))
         candidates = self._candidates(query, is_latin)
+        exact_code = self._position_by_code.get(query)
+        if exact_code is not None:
+            candidates = np.union1d(candidates, [exact_code]).astype(np.int32)
         if candidates.size == 0:
             return []
-        field_ids = np.fromiter(
-            (fid for position in candidates for fid in self._item_fields[position]), dtype=np.int64
-        )
-        kinds = self._field_kind_array[field_ids]
+        field_ids = self._fields_of(candidates)
+        kinds = self._field_kind[field_ids]
         if is_latin:
-            usable = np.isin(kinds, (*_PINYIN_FIELDS, *_INITIAL_FIELDS, _CODE))
-            weights = {**_WEIGHT, **_LATIN_WEIGHT}
-            probe_for_kind = {kind: query for kind in weights}
+            groups = [(query, _LATIN_FIELDS, self._score_fields)]
+            weights = _LATIN_WEIGHTS
         else:
-            usable = np.isin(kinds, (*_CHINESE_FIELDS, *_SOUND_FIELDS, _CODE))
-            weights = _WEIGHT
-            query_sound = sound_code(pinyin_syllables(query))
-            probe_for_kind = {kind: query for kind in weights} | {kind: query_sound for kind in _SOUND_FIELDS}
-            probe_for_kind[_ALIAS_BAG] = _bag(query)
-        field_ids, kinds = field_ids[usable], kinds[usable]
+            groups = [
+                (query, _CHINESE_FIELDS, self._score_fields),
+                (sound_code(pinyin_syllables(query)), _SOUND_FIELDS, self._score_fields),
+                (_bag(query), (_ALIAS_BAG,), self._score_bags),
+            ]
+            weights = _CHINESE_WEIGHTS
         scores = np.zeros(len(field_ids), dtype=np.float64)
-        for kind in np.unique(kinds):
-            mask = kinds == kind
-            scores[mask] = self._score_fields(probe_for_kind[int(kind)], field_ids[mask], int(kind))
-            scores[mask] *= weights[int(kind)]
-        items = self._field_item_array[field_ids]
+        for probe, group_kinds, scorer in groups:
+            mask = np.isin(kinds, group_kinds)
+            if mask.any():
+                scores[mask] = scorer(probe, field_ids[mask])
+        scores *= weights[kinds]
+        items = self._field_item[field_ids]
         best = np.zeros(len(self.items), dtype=np.float64)
         np.maximum.at(best, items, scores)
+        if exact_code is not None:
+            best[exact_code] = 100.0
         positions = candidates[np.argsort(-best[candidates], kind="stable")][: limit * 4]
         scored = [(int(p), round(float(best[p]), 2)) for p in positions]
         scored.sort(key=lambda pair: self._tie_break(pair[0], pair[1], query))
         return [Hit(self.items[position], score) for position, score in scored[:limit]]
 
-    def _score_fields(self, probe: str, field_ids: np.ndarray, kind: int) -> np.ndarray:
+    def _score_fields(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
         """Per-field score, the best of three readings of the match:
 
         - whole: the query is (nearly) the field (ratio);
@@ -373,11 +386,7 @@ class SearchIndex:
           (街道两侧堆放物料 inside 擅自在街道两侧和公共场地堆放物料), squared so that partial
           coverage by chance stays low.
         """
-        texts = [self._field_text[fid] for fid in field_ids]
-        if kind == _CODE:
-            return np.array([100.0 if text == probe else 0.0 for text in texts])
-        if kind == _ALIAS_BAG:
-            return self._score_bags(probe, texts, field_ids)
+        texts = self._field_text[field_ids].tolist()
         whole = process.cdist([probe], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
         part = process.cdist([probe], texts, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
         common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
@@ -392,9 +401,10 @@ class SearchIndex:
         scattered = 88.0 * (common / query_len) ** 2 if query_len >= 4 else np.zeros_like(whole)
         return np.maximum(np.maximum(whole, contiguous), scattered)
 
-    def _score_bags(self, probe: str, texts: list[str], field_ids: np.ndarray) -> np.ndarray:
+    def _score_bags(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
         """Order-free reading for aliases: the share of the shorter bag found in the other,
         squared, discounted by the length difference; only for strings of 3+ characters."""
+        texts = self._field_text[field_ids].tolist()
         common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
         field_len = self._field_len[field_ids]
         query_len = float(len(probe))

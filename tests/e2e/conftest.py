@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sandbox.driver import Driver
-from sandbox.emulator import BotApiEmulator
 
 from db.engine import Database
+from sandbox.driver import Driver
+from sandbox.emulator import BotApiEmulator
 from tests.e2e.harness import ROSTER, BotProcess, Stack, seed_roster
 
 

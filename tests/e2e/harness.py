@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sandbox.driver import Driver, User
-from sandbox.emulator import BotApiEmulator
-
 from db.engine import Database
 from db.people import apply_roster
 from knowledge.roster import RosterRow
+from sandbox.driver import Driver, User
+from sandbox.emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_TOKEN = "4242424242:AAF-test-token-for-the-sandbox-only-xyz"

@@ -90,7 +90,9 @@ def format_report(outcomes: list[Outcome]) -> str:
     for kind, (correct, total) in score_by_kind(outcomes).items():
         lines.append(f"{kind:<16}{correct:>8}{total:>5}{100 * correct / total:>8.1f}")
     statuses = [o.status_correct for o in outcomes if o.status_correct is not None]
-    lines.append(f"{'status words':<16}{sum(statuses):>8}{len(statuses):>5}{100 * sum(statuses) / max(len(statuses), 1):>8.1f}")
+    lines.append(
+        f"{'status words':<16}{sum(statuses):>8}{len(statuses):>5}{100 * sum(statuses) / max(len(statuses), 1):>8.1f}"
+    )
     confident = [o for o in outcomes if o.result.confident]
     wrong_confident = [o for o in confident if not o.top1_correct]
     lines.append(f"confident answers: {len(confident)}, of which wrong: {len(wrong_confident)}")

@@ -26,8 +26,18 @@ from knowledge.streets import STREETS
 
 DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
 HEADER = ["编号", "事项名称", "类别", "原行使部门", "执法依据", "赋权范围", "状态", "生效日期", "收回日期", "别名"]
-GOOD_ROW = ["T-1", "对擅自占用城市道路从事经营活动的处罚", "综合执法", "区城市管理和综合执法局",
-            "《城市道路管理条例》第四十二条", "浮桥、江南街道", "已赋权", "2024-11-01", "", "占道经营；摆摊"]
+GOOD_ROW = [
+    "T-1",
+    "对擅自占用城市道路从事经营活动的处罚",
+    "综合执法",
+    "区城市管理和综合执法局",
+    "《城市道路管理条例》第四十二条",
+    "浮桥、江南街道",
+    "已赋权",
+    "2024-11-01",
+    "",
+    "占道经营；摆摊",
+]
 
 
 def item(**changes: object) -> CatalogueItem:
@@ -70,9 +80,7 @@ def errors_of(path: Path) -> list[str]:
         ("浮桥街道", date(2024, 11, 1), ItemStatus.DELEGATED, "浮桥街道办事处"),
     ],
 )
-def test_status_depends_on_scope_and_effective_date(
-    street: str, on: date, status: ItemStatus, subject: str
-) -> None:
+def test_status_depends_on_scope_and_effective_date(street: str, on: date, status: ItemStatus, subject: str) -> None:
     assert status_at(item(), street, on) is status
     assert enforcing_subject(item(), street, on) == subject
 
@@ -134,7 +142,10 @@ def test_the_demo_catalogue_is_marked_and_varied() -> None:
 
 def test_csv_with_bom_english_headers_in_any_order(tmp_path: Path) -> None:
     english = ["status", "code", "name", "class", "department", "legal_basis", "scope", "effective_from", "aliases"]
-    order = [HEADER.index(c) for c in ["状态", "编号", "事项名称", "类别", "原行使部门", "执法依据", "赋权范围", "生效日期", "别名"]]
+    order = [
+        HEADER.index(c)
+        for c in ["状态", "编号", "事项名称", "类别", "原行使部门", "执法依据", "赋权范围", "生效日期", "别名"]
+    ]
     path = write_csv(tmp_path / "c.csv", [english, [GOOD_ROW[i] for i in order]], encoding="utf-8-sig")
     (loaded,) = load_catalogue_file(path)
     assert loaded == item(aliases=("占道经营", "摆摊"))
@@ -151,8 +162,20 @@ def test_xlsx_with_real_dates_and_blank_rows(tmp_path: Path) -> None:
     sheet.append(HEADER)
     sheet.append([*GOOD_ROW[:7], date(2024, 11, 1), None, GOOD_ROW[9]])
     sheet.append([None] * len(HEADER))
-    sheet.append(["T-2", "对发布虚假广告的处罚", "市场监管", "区市场监督管理局", "《中华人民共和国广告法》第五十五条",
-                  "全部街道", "已收回", "2024/11/1", date(2025, 9, 1), None])
+    sheet.append(
+        [
+            "T-2",
+            "对发布虚假广告的处罚",
+            "市场监管",
+            "区市场监督管理局",
+            "《中华人民共和国广告法》第五十五条",
+            "全部街道",
+            "已收回",
+            "2024/11/1",
+            date(2025, 9, 1),
+            None,
+        ]
+    )
     workbook.save(tmp_path / "c.xlsx")
     first, second = load_catalogue_file(tmp_path / "c.xlsx", is_sample=True)
     assert first == item(aliases=("占道经营", "摆摊"), is_sample=True)

@@ -116,3 +116,10 @@ def test_item_code_finds_the_item(index: SearchIndex) -> None:
 
 def test_empty_catalogue_answers_not_found() -> None:
     assert not SearchIndex([]).search("占道经营").found
+
+
+def test_hits_are_the_very_item_objects_given_to_the_index() -> None:
+    """Handlers map hits back to their catalogue rows by identity."""
+    items = [make_item("B1", "对随意倾倒生活垃圾的处罚", ("乱倒垃圾",))]
+    result = SearchIndex(items).search("乱倒垃圾")
+    assert result.best is not None and result.best.item is items[0]

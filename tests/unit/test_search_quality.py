@@ -38,11 +38,7 @@ def test_top1_is_right_for_at_least_90_percent(outcomes: list[Outcome]) -> None:
 
 
 def test_every_status_word_is_right(outcomes: list[Outcome]) -> None:
-    wrong = [
-        (o.row.query, o.row.expected_status, o.got_status)
-        for o in outcomes
-        if o.status_correct is False
-    ]
+    wrong = [(o.row.query, o.row.expected_status, o.got_status) for o in outcomes if o.status_correct is False]
     assert wrong == []
 
 

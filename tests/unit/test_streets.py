@@ -17,7 +17,9 @@ def test_eight_streets_in_two_zones_without_the_development_zone() -> None:
     assert SPECIAL_AREAS["中山路商圈"] == "老城区"
 
 
-@pytest.mark.parametrize("text", ["浮桥", "浮桥街道", "fuqiao", "FuQiao", "fu qiao", " 浮桥街道办事处 ", "ｆｕｑｉａｏ"])
+@pytest.mark.parametrize(
+    "text", ["浮桥", "浮桥街道", "fuqiao", "FuQiao", "fu qiao", " 浮桥街道办事处 ", "ｆｕｑｉａｏ"]
+)
 def test_spellings_of_one_street(text: str) -> None:
     assert normalize_street(text) == "浮桥街道"
 
