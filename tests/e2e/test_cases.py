@@ -8,13 +8,13 @@ import re
 import struct
 import zlib
 
-from sandbox.driver import User
-from sandbox.markup import inline_rows
 from sqlmodel import select
 
 from db import cases as lead_db
 from db.cases import Lead, LeadDispute
 from db.models import AuditEntry, OutboxMessage
+from sandbox.driver import User
+from sandbox.markup import inline_rows
 from tests.e2e.harness import Stack
 
 FUQIAO_SPOT = (24.9000, 118.5800)  # inside 鲤城区
@@ -25,9 +25,7 @@ HANDLERS = ("coordinator", "old_coordinator", "legal", "old_legal", "district", 
 
 def png(width: int = 4, height: int = 3, seed: int = 0) -> bytes:
     """A small valid PNG (the emulator reads its size)."""
-    raw = b"".join(b"\x00" + bytes([(x * 40 + seed) % 256, 80, 120] * 1)[:3] * 1 for x in range(width)) * 0
     rows = b"".join(b"\x00" + bytes((seed + x + y) % 256 for x in range(width * 3)) for y in range(height))
-    del raw
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -119,7 +117,8 @@ async def test_full_flow_notifies_the_right_people_and_reaches_done(stack: Stack
     for button, state in (("受理", "已受理"), ("处置中", "处置中"), ("办结", "已办结")):
         await coordinator.press(button, notice)
         await officer.wait_for(lambda m, s=state: number in m.text and f"状态更新：{s}" in m.text)
-        notice = await coordinator.wait_for(lambda m, s=state: m.message_id == notice.message_id and f"当前：{s}" in m.text)
+        notice = await coordinator.wait_for(
+            lambda m, s=state, i=notice.message_id: m.message_id == i and f"当前：{s}" in m.text)
     assert "承办人：江南协调员" in notice.text and inline_rows(notice) == []
 
     await officer.send_command("/mycases")

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTCDateTime)
 from alembic import op
 
-
 revision = '0005_cases'
 down_revision = '0001_core'
 branch_labels = None
