@@ -69,6 +69,11 @@ KIND_DUE = "lead.dispute_due"
 # ---------------------------------------------------------------- who may act
 
 
+def refusal(text: str) -> str:
+    """Every refused press says 无权限 (interface), with the rule's own reason after it."""
+    return text if "无权限" in text else texts.LEAD_REFUSED.format(reason=text)
+
+
 def may_handle(actor: Actor | None, lead: Lead) -> bool:
     """Routed people, the assignee, coordinators of the lead's zone and admins."""
     if actor is None:
@@ -133,7 +138,7 @@ async def on_simple(update: Update, context: BotContext) -> None:
             problem = _transition(session, lead, actor, target, context.settings.tz)
         lead_id = lead.id if lead is not None else None
     if problem is not None:
-        await query.answer(problem, show_alert=True)
+        await query.answer(refusal(problem), show_alert=True)
     else:
         wake_delivery(context)
         await query.answer(texts.LEAD_DONE.format(state=target.value))
@@ -195,7 +200,7 @@ async def ask_text(update: Update, context: BotContext) -> int:
             if target not in TRANSITIONS[LeadState(lead.state)]:
                 problem = texts.LEAD_ILLEGAL_TRANSITION.format(current=lead.state, target=target.value)
         if problem is not None or lead is None or data.action not in TEXT_ACTIONS:
-            await query.answer(problem or texts.FORGED_BUTTON, show_alert=True)
+            await query.answer(refusal(problem or texts.FORGED_BUTTON), show_alert=True)
             return ConversationHandler.END
         prompt = TEXT_ACTIONS[data.action].format(number=lead.number)
         context.user_data["lead_pending"] = {
@@ -279,14 +284,14 @@ def _apply_text_action(context: BotContext, actor: Actor, pending: dict[str, Any
     with context.db.session() as session:
         lead, problem = _load_checked(session, actor, str(pending["lead_id"]), str(pending["version"]))
         if problem is not None or lead is None:
-            return problem or texts.LEAD_NOT_FOUND
+            return refusal(problem or texts.LEAD_NOT_FOUND)
         if pending["action"] == "xfer":
             problem = _transition(session, lead, actor, LeadState.TRANSFERRED, tz, transfer_to=text)
         elif pending["action"] == "rej":
             problem = _transition(session, lead, actor, LeadState.REJECTED, tz, reason=text)
         else:
             return _raise_dispute(context, session, lead, actor, text)
-        return problem or texts.LEAD_DONE.format(state=lead.state)
+        return refusal(problem) if problem else texts.LEAD_DONE.format(state=lead.state)
 
 
 async def cancel_text(update: Update, context: BotContext) -> int:
@@ -346,7 +351,7 @@ async def on_set_item(update: Update, context: BotContext) -> None:
         if problem is None and item is None:
             problem = texts.FORGED_BUTTON
         if problem is not None or lead is None or actor is None or item is None:
-            await query.answer(problem or texts.LEAD_NOT_FOUND, show_alert=True)
+            await query.answer(refusal(problem or texts.LEAD_NOT_FOUND), show_alert=True)
             return
         before = lead_db.snapshot(lead)
         on = lead.discovered_at.astimezone(tz).date()
