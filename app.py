@@ -17,7 +17,8 @@ from config import Settings
 from db.engine import Database
 from handlers import register_all
 from handlers.context import BotContext, Services
-from handlers.guard import FloodGate
+from handlers.guard import FloodGate, UpdateDeduper
+from handlers.ordering import PerUserUpdateProcessor
 from jobs import clock
 from jobs.delivery import DeliveryWorker
 
@@ -41,6 +42,7 @@ def build_application(settings: Settings) -> Application:
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerUserUpdateProcessor(64))
     )
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
@@ -50,6 +52,7 @@ def build_application(settings: Settings) -> Application:
     services = Services(settings=settings, db=Database(settings.database_url))
     app.bot_data["services"] = services
     app.bot_data["flood"] = FloodGate(settings.flood_max_updates, settings.flood_window_seconds)
+    app.bot_data["dedupe"] = UpdateDeduper()
     register_all(app)
     return app
 
@@ -61,22 +64,25 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(cmd, desc) for cmd, desc in texts.COMMANDS.items()])
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
+    await asyncio.to_thread(app.bot_data["dedupe"].load_recent, services.db)
     worker = DeliveryWorker(app.bot, services.db, idle_seconds=services.settings.delivery_idle_seconds)
     services.extras["delivery"] = worker
     worker.start()
     assert app.job_queue is not None
+    # The JobQueue is only a wake-up: the database says what is due.
+    clock.LATE_AFTER = timedelta(seconds=services.settings.clock_late_after_seconds)
+    runner = clock.ClockRunner(services.db, tick_seconds=services.settings.clock_tick_seconds, on_handled=worker.wake)
+    services.extras["clock"] = runner
+    runner.start(app.job_queue)
     app.job_queue.run_repeating(
-        _clock_tick, interval=services.settings.clock_tick_seconds, first=0.5, name="clock",
+        _flush_dedupe, interval=services.settings.clock_tick_seconds, first=1.0, name="dedupe-flush",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
 
 
-async def _clock_tick(context: BotContext) -> None:
-    """The JobQueue is only a wake-up: the database says what is due."""
-    services = context.services
-    handled = await asyncio.to_thread(clock.tick, services.db)
-    if handled:
-        services.extras["delivery"].wake()
+async def _flush_dedupe(context: BotContext) -> None:
+    """Persist handled update ids so re-deliveries after a restart are recognised."""
+    await asyncio.to_thread(context.bot_data["dedupe"].flush, context.services.db)
 
 
 async def _post_shutdown(app: Application) -> None:

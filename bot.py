@@ -31,7 +31,15 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     from admin_commands import ensure_reference_data
     from app import build_application, serve_polling
     from db.migrate import upgrade
+    from instance_lock import AlreadyRunning, InstanceLock
 
+    lock = InstanceLock(settings.database_url, settings.token)
+    try:
+        lock.acquire()
+    except AlreadyRunning:
+        print("已有一个机器人进程在使用同一令牌和数据库运行，本进程不启动。Another instance is running; not starting.",
+              file=sys.stderr)
+        return 3
     upgrade(settings.database_url)
     ensure_reference_data(settings)
     app = build_application(settings)
@@ -39,7 +47,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         from telegram import Update
 
         app.run_webhook(
-            listen="0.0.0.0",
+            listen=settings.webhook_listen,
             port=settings.port,
             url_path="telegram",
             webhook_url=settings.webhook_url,

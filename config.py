@@ -21,15 +21,18 @@ class Settings(BaseSettings):
     telegram_base_url: str | None = None
     telegram_base_file_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
+    demo_database_url: str = DEMO_DATABASE_URL
     bot_timezone: str = "Asia/Shanghai"
     admin_telegram_ids: str = ""
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = 8443
+    webhook_listen: str = "0.0.0.0"
     log_level: str = "INFO"
 
     # Operational knobs (tests shorten them).
     clock_tick_seconds: float = 5.0
+    clock_late_after_seconds: float = 120.0
     delivery_idle_seconds: float = 1.0
     polling_timeout_seconds: int = 10
     flood_max_updates: int = 20
@@ -40,7 +43,7 @@ class Settings(BaseSettings):
     dispute_remind_hours: float = 24.0
     weekly_summary_cron: str = Field(default="mon 08:30")
 
-    @field_validator("database_url")
+    @field_validator("database_url", "demo_database_url")
     @classmethod
     def _psycopg3(cls, value: str) -> str:
         """Accept plain postgres URLs but always drive them with psycopg 3."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from config import DEMO_DATABASE_URL, Settings
+from config import Settings
 
 DEMO_TOKEN = "123456789:DEMO-local-sandbox-token-not-a-secret"
 DEMO_ROSTER = Path(__file__).resolve().parent / "knowledge" / "data" / "demo_roster.csv"
@@ -56,7 +56,7 @@ async def run_demo(settings: Settings) -> int:
             "telegram_bot_token": SecretStr(DEMO_TOKEN),
             "telegram_base_url": emu.base_url,
             "telegram_base_file_url": emu.base_file_url,
-            "database_url": DEMO_DATABASE_URL,
+            "database_url": settings.demo_database_url,
             "load_sample_catalogue": True,
             "polling_timeout_seconds": 1,
             "clock_tick_seconds": 1.0,

@@ -8,15 +8,18 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict, deque
+from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
+from sqlmodel import select
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
 import texts
 from db import people
-from db.models import ProcessedUpdate, Role
+from db.engine import Database
+from db.models import ProcessedUpdate, Role, utcnow
 from handlers import keyboards
 from handlers.common import zones_text
 from handlers.context import Actor, BotContext
@@ -51,6 +54,47 @@ class FloodGate:
         return "drop"
 
 
+class UpdateDeduper:
+    """Update ids already handled, so a re-delivered update is handled once.
+
+    Checked in memory (a write per update would cost an fsync on the hot path); new ids are
+    persisted by the clock tick every few seconds and reloaded at start-up, so re-deliveries
+    after a restart are caught too. Handlers stay idempotent for the last seconds before a crash.
+    """
+
+    KEEP = 20_000
+
+    def __init__(self) -> None:
+        self._seen: dict[int, None] = {}
+        self._unsaved: list[int] = []
+
+    def first_time(self, update_id: int) -> bool:
+        if update_id in self._seen:
+            return False
+        self._seen[update_id] = None
+        self._unsaved.append(update_id)
+        if len(self._seen) > self.KEEP:
+            for old in list(self._seen)[: self.KEEP // 4]:
+                del self._seen[old]
+        return True
+
+    def load_recent(self, db: Database, hours: int = 24) -> None:
+        since = utcnow() - timedelta(hours=hours)
+        with db.session() as session:
+            for update_id in session.exec(select(ProcessedUpdate.update_id).where(ProcessedUpdate.at >= since)).all():
+                self._seen[update_id] = None
+
+    def flush(self, db: Database) -> None:
+        """Persist the ids seen since the last flush; drop rows older than two days."""
+        batch, self._unsaved = self._unsaved, []
+        if not batch:
+            return
+        with db.session() as session:
+            known = set(session.exec(select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(batch))).all())  # type: ignore[attr-defined]
+            session.add_all([ProcessedUpdate(update_id=u) for u in dict.fromkeys(batch) if u not in known])
+            session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < utcnow() - timedelta(days=2)))  # type: ignore[call-overload]
+
+
 def _is_public(update: Update) -> bool:
     message = update.message
     if message is None:
@@ -64,7 +108,8 @@ def _is_public(update: Update) -> bool:
 async def guard(update: Update, context: BotContext) -> None:
     """Resolve the actor or stop the update; runs before every feature handler."""
     services = context.services
-    if not _first_time(context, update.update_id):
+    if not context.bot_data["dedupe"].first_time(update.update_id):
+        log.info("update %s seen before; skipped", update.update_id)
         raise ApplicationHandlerStop
     user = update.effective_user
     if user is None or user.is_bot:
@@ -86,17 +131,6 @@ async def guard(update: Update, context: BotContext) -> None:
         return
     await _turn_away(update, deactivated=person is not None)
     raise ApplicationHandlerStop
-
-
-def _first_time(context: BotContext, update_id: int) -> bool:
-    """Record the update id; False when it was handled before (re-delivery after a restart)."""
-    try:
-        with context.db.session() as session:
-            session.add(ProcessedUpdate(update_id=update_id))
-        return True
-    except IntegrityError:
-        log.info("update %s seen before; skipped", update_id)
-        return False
 
 
 async def _turn_away(update: Update, *, deactivated: bool) -> None:

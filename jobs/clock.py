@@ -1,18 +1,27 @@
 """The clock: one repeating tick finds due ClockItems in the database and hands them to their
 kind's handler, which usually enqueues outbox rows. Nothing depends on in-memory jobs surviving.
 
-Catch-up policy after downtime: an item found due late is still handled while its event has not
-started (the handler marks the text 「补发」); once the event has started it is recorded as
-`missed` and `on_missed` of its kind runs (e.g. tell the organiser). Each item is done once.
+Catch-up policy after downtime: an item found due late (more than LATE_AFTER after due_at, or due
+before this process started) is still handled while its event has not started (the handler marks
+the text 「补发」); once the event has started it is recorded as `missed` and `on_missed` of its kind
+runs (e.g. tell the organiser). Each item is done once.
+
+Precision: ClockRunner ticks every CLOCK_TICK_SECONDS and, after each tick, asks the database for
+the next due_at and sets a one-shot JobQueue wake-up exactly then, so an item fires within
+milliseconds of its due time without a fast repeating tick.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from db.engine import Database
@@ -91,8 +100,11 @@ def cancel(*, session: Session, ref_type: str, ref_id: str | int, kind: str | No
     return len(items)
 
 
-def tick(db: Database, now: datetime | None = None, *, limit: int = 500) -> int:
-    """Handle every due item, each in its own transaction; returns how many were handled."""
+def tick(db: Database, now: datetime | None = None, *, limit: int = 500, started_at: datetime | None = None) -> int:
+    """Handle every due item, each in its own transaction; returns how many were handled.
+
+    `started_at` (this process's start) makes an item that fell due while the bot was down late.
+    """
     now = now or utcnow()
     with db.session() as session:
         due_ids = session.exec(
@@ -108,7 +120,7 @@ def tick(db: Database, now: datetime | None = None, *, limit: int = 500) -> int:
                 item = session.get(ClockItem, item_id, with_for_update=db.is_postgres)
                 if item is None or item.done_at is not None:
                     continue
-                _fire(session, item, now)
+                _fire(session, item, now, started_at)
                 handled += 1
         except Exception:
             log.exception("clock item %s failed; will retry next tick", item_id)
@@ -121,9 +133,15 @@ def tick(db: Database, now: datetime | None = None, *, limit: int = 500) -> int:
     return handled
 
 
-def _fire(session: Session, item: ClockItem, now: datetime) -> None:
+def next_due_at(db: Database) -> datetime | None:
+    """When the earliest not-done item falls due (None when nothing is waiting)."""
+    with db.session() as session:
+        return session.exec(select(func.min(ClockItem.due_at)).where(ClockItem.done_at == None)).one()  # noqa: E711
+
+
+def _fire(session: Session, item: ClockItem, now: datetime, started_at: datetime | None = None) -> None:
     kind = KINDS.get(item.kind)
-    late = now - item.due_at > LATE_AFTER
+    late = now - item.due_at > LATE_AFTER or (started_at is not None and item.due_at < started_at)
     firing = Firing(now=now, late=late)
     if kind is None:
         log.error("no handler for clock kind %s", item.kind)
@@ -136,3 +154,63 @@ def _fire(session: Session, item: ClockItem, now: datetime) -> None:
         item.outcome = kind.handle(session, item, firing) or ("late" if late else "sent")
     item.done_at = now
     session.add(item)
+
+
+class ClockRunner:
+    """Drives tick() from PTB's JobQueue: a repeating tick plus a precise one-shot at the next due_at."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        tick_seconds: float,
+        on_handled: Callable[[], None] | None = None,
+        started_at: datetime | None = None,
+    ) -> None:
+        self.db = db
+        self.tick_seconds = tick_seconds
+        self.on_handled = on_handled
+        self.started_at = started_at or utcnow()
+        self._lock = asyncio.Lock()
+        self._job_queue: Any = None
+        self._wakeup: Any = None
+        self._wakeup_at: datetime | None = None
+
+    def start(self, job_queue: Any) -> None:
+        self._job_queue = job_queue
+        job_queue.run_repeating(
+            self._run, interval=self.tick_seconds, first=0.5, name="clock",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+
+    def poke(self) -> None:
+        """Call after scheduling an item that may fall due before the next tick."""
+        self._arm(utcnow())
+
+    async def _run(self, _context: Any = None) -> None:
+        async with self._lock:
+            handled = await asyncio.to_thread(tick, self.db, started_at=self.started_at)
+            if handled and self.on_handled is not None:
+                self.on_handled()
+            upcoming = await asyncio.to_thread(next_due_at, self.db)
+        if upcoming is not None and upcoming - utcnow() < timedelta(seconds=self.tick_seconds * 1.5):
+            self._arm(upcoming)
+
+    def _arm(self, at: datetime) -> None:
+        """One pending one-shot at most: keep the earlier of the armed time and `at`."""
+        if self._job_queue is None:
+            return
+        now = utcnow()
+        at = max(at, now)
+        if self._wakeup is not None and self._wakeup_at is not None and now < self._wakeup_at <= at:
+            return
+        if self._wakeup is not None and self._wakeup_at is not None and self._wakeup_at > now:
+            try:
+                self._wakeup.schedule_removal()
+            except JobLookupError:  # it fired meanwhile
+                pass
+        self._wakeup_at = at
+        self._wakeup = self._job_queue.run_once(
+            self._run, when=at + timedelta(milliseconds=5), name="clock-wakeup",
+            job_kwargs={"misfire_grace_time": None},
+        )

@@ -13,13 +13,14 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
 import texts
 from knowledge.streets import STREETS, normalize_street
+from knowledge.tables import cell_text
 
 
 class ItemClass(StrEnum):
@@ -198,25 +199,9 @@ def _limited(rows: Iterable[list[Any]]) -> list[list[Any]]:
     collected: list[list[Any]] = []
     for row in rows:
         collected.append(row)
-        if len(collected) > MAX_DATA_ROWS + 1 and any(_cell_text(value) for value in row):
+        if len(collected) > MAX_DATA_ROWS + 1 and any(cell_text(value) for value in row):
             raise CatalogueFileError([texts.CATALOGUE_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)])
     return collected
-
-
-def _cell_text(value: Any) -> str:
-    """A cell as stripped text; xlsx numbers like 12.0 become '12', dates 'YYYY-MM-DD'.
-
-    Text is kept verbatim (no NFKC): a card's first line is the item name exactly as published.
-    """
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _nfkc(text: str) -> str:
@@ -236,7 +221,7 @@ def _parse_header(header: list[Any]) -> dict[str, int]:
     positions: dict[str, int] = {}
     errors: list[str] = []
     for index, value in enumerate(header):
-        key = _header_key(_cell_text(value))
+        key = _header_key(cell_text(value))
         if key is None:
             continue
         if key in positions:
@@ -255,8 +240,8 @@ def _parse_header(header: list[Any]) -> dict[str, int]:
 
 
 def _parse_rows(rows: list[list[Any]], *, is_sample: bool) -> list[CatalogueItem]:
-    if not rows or not any(_cell_text(value) for value in rows[0]):
-        if any(any(_cell_text(value) for value in row) for row in rows):
+    if not rows or not any(cell_text(value) for value in rows[0]):
+        if any(any(cell_text(value) for value in row) for row in rows):
             raise CatalogueFileError([texts.CATALOGUE_NOT_A_TABLE.format(reason="第 1 行应为表头，但它是空的")])
         raise CatalogueFileError([texts.CATALOGUE_EMPTY_FILE])
     positions = _parse_header(rows[0])
@@ -264,7 +249,7 @@ def _parse_rows(rows: list[list[Any]], *, is_sample: bool) -> list[CatalogueItem
     errors: list[str] = []
     first_row_of_code: dict[str, int] = {}
     for row_number, row in enumerate(rows[1:], start=2):
-        cells = {key: _cell_text(row[index]) if index < len(row) else "" for key, index in positions.items()}
+        cells = {key: cell_text(row[index]) if index < len(row) else "" for key, index in positions.items()}
         if not any(cells.values()):
             continue
         row_errors: list[str] = []

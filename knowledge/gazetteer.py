@@ -1,9 +1,8 @@
 """The place names geo.py and places.py match against, read from knowledge/data/*.csv.
 
-Why a separate module: knowledge/streets.py (owned by another feature) defines zones and
-normalisation for the rest of the bot; this module only reads the shipped CSV files, so the
-place-matching code has no dependency on it. Only the 8 streets of the scheme count: the
-清濛经济开发区 row and its virtual community are not enforcement streets and are left out.
+Streets, zones and spellings come from knowledge/streets.py (the one source); this module adds
+the communities. Only the 8 streets of the scheme count: the 清濛经济开发区 row and its virtual
+community are not enforcement streets and are left out.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from knowledge.streets import STREETS, normalize_street, zone_of
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -40,19 +41,12 @@ class Community:
 
 @cache
 def streets() -> tuple[Street, ...]:
-    """The 8 enforcement streets in file order (only rows that belong to a zone)."""
-    with (DATA_DIR / "streets.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return tuple(
-        Street(row["name"].strip(), row["short_name"].strip(), row["zone"].strip())
-        for row in rows
-        if row["zone"].strip()
-    )
+    """The 8 enforcement streets in file order (knowledge.streets is the one source)."""
+    return tuple(Street(name, name.removesuffix("街道"), zone_of(name) or "") for name in STREETS)
 
 
-@cache
 def street_names() -> tuple[str, ...]:
-    return tuple(street.name for street in streets())
+    return STREETS
 
 
 @cache
@@ -69,16 +63,12 @@ def communities() -> tuple[Community, ...]:
 
 
 def zone_of_street(street: str) -> str:
-    for candidate in streets():
-        if candidate.name == street:
-            return candidate.zone
-    raise KeyError(street)
+    zone = zone_of(street)
+    if zone is None:
+        raise KeyError(street)
+    return zone
 
 
 def full_street_name(text: str) -> str | None:
     """海滨 / 海滨街道 / 海滨街道办事处 → 海滨街道; anything else → None."""
-    cleaned = "".join(text.split()).removesuffix("办事处")
-    for street in streets():
-        if cleaned in (street.name, street.short_name):
-            return street.name
-    return None
+    return normalize_street(text)

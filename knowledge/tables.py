@@ -104,12 +104,13 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
 
 
-def _cell_text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as stripped text; xlsx numbers like 12.0 become '12', dates 'YYYY-MM-DD'."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -118,4 +119,4 @@ def _cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return str(value).strip()

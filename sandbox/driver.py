@@ -100,7 +100,9 @@ class _ChatView:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 arrived = [m.text for _, m in self._changes_since(self._mark)]
-                raise AssertionError(f"no matching message in chat {self.chat_id} within {timeout}s; arrived: {arrived!r}")
+                raise AssertionError(
+                    f"no matching message in chat {self.chat_id} within {timeout}s; arrived: {arrived!r}"
+                )
             await self._emu.wait_change(remaining)
 
     async def wait_for_text(self, substring: str, timeout: float = 5.0) -> BotMessage:
@@ -226,7 +228,9 @@ class User(_ChatView):
         return self._send(content)
 
     # ------------------------------------------------------------------ buttons and inline
-    def find_button(self, text_or_data: str, message: BotMessage | int | None = None) -> tuple[BotMessage, dict[str, Any]]:
+    def find_button(
+        self, text_or_data: str, message: BotMessage | int | None = None
+    ) -> tuple[BotMessage, dict[str, Any]]:
         """The newest message with an inline button whose text or callback_data matches."""
         if message is not None:
             message_id = message if isinstance(message, int) else message.message_id

@@ -47,15 +47,22 @@ Semantics worth knowing:
   unique ids). editMessageText without reply_markup removes the inline keyboard, as on
   Telegram. Markdown parse modes are accepted without entity parsing; inline_message_id
   edits are not supported.
-* Faults: ``emu.faults`` (``sandbox.records.Faults``) and ``emu.fail_next(...)`` for one
-  planned failure on the Nth matching call.
+* Faults: ``emu.faults`` (``sandbox.records.Faults``; ``Faults.telegram_like()`` gives the
+  documented limits), ``emu.fail_next(method, error_code, description="", retry_after=None,
+  chat_id=None, skip=0, times=1)`` for a planned failure on the (skip+1)-th matching call
+  (error_code 0 drops the connection), ``emu.reset_faults(faults=None)`` and
+  ``emu.clear_flood_state()`` between test phases, ``emu.requeue_confirmed(n)`` to make
+  Telegram re-deliver the last n confirmed updates with their ids.
+* Latency is added after the request is applied: a client that times out has still
+  sent its message (the ambiguity real timeouts have).
 
 Records for assertions: ``emu.messages(chat_id)`` (BotMessage list, current state),
 ``emu.sent_log`` (SentRecord per accepted send/edit), ``emu.stats`` (429/5xx/abort counters,
 requests per method), ``emu.chat_actions``, ``emu.commands``, ``emu.menu_buttons``,
 ``emu.callback_answers``, ``emu.inline_answers``, ``emu.files``, ``emu.events``.
 Driver-side entry points: ``register_user``, ``register_group``, ``add_user_message``,
-``enqueue_update``, ``store_file``, ``new_query_id``, ``wait_change``.
+``enqueue_update``, ``store_file``, ``new_query_id``, ``pending_updates``, ``seq`` and
+``await wait_change(timeout)`` (True when a recorded change happened; long polls do not count).
 """
 
 from __future__ import annotations
@@ -103,12 +110,10 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_INLINE_RESULTS = 50
 CONFLICT_OTHER_POLL = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
@@ -371,19 +376,29 @@ class BotApiEmulator:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
-    def _record_event(self, kind: str, chat_id: int | None, message_id: int | None = None, query_id: str | None = None) -> int:
+    def _record_event(
+        self, kind: str, chat_id: int | None, message_id: int | None = None, query_id: str | None = None
+    ) -> int:
         self._seq += 1
         self.events.append(ChangeEvent(self._seq, kind, chat_id, message_id, query_id))
         self._notify()
         return self._seq
 
-    async def wait_change(self, timeout: float) -> bool:
-        """Wait until anything changes (message, update, answer); False on timeout."""
+    async def _wait_signal(self, timeout: float) -> None:
+        """Wait for any internal wake-up (a change, a new poll, a webhook change, stop)."""
         changed = self._changed
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), max(timeout, 0))
-        except TimeoutError:
-            return False
+
+    async def wait_change(self, timeout: float) -> bool:
+        """Wait until a recorded change (message, update, answer) happens; False on timeout."""
+        start = self._seq
+        deadline = time.monotonic() + timeout
+        while self._seq == start:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._stopping:
+                return False
+            await self._wait_signal(remaining)
         return True
 
     # ------------------------------------------------------------------ driver-facing state
@@ -640,7 +655,9 @@ class BotApiEmulator:
                 allowed = max(1, int(faults.per_chat_per_second * window)) + max(0, faults.per_chat_burst)
                 checks.append((self._chat_windows.setdefault(chat_id, deque()), window, allowed, False))
             if faults.per_group_per_minute and chat_id < 0:
-                checks.append((self._group_windows.setdefault(chat_id, deque()), 60.0, faults.per_group_per_minute, False))
+                checks.append(
+                    (self._group_windows.setdefault(chat_id, deque()), 60.0, faults.per_group_per_minute, False)
+                )
             for stamps, window, allowed, is_global in checks:
                 while stamps and stamps[0] <= now - window:
                     stamps.popleft()
@@ -864,7 +881,7 @@ class BotApiEmulator:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            await self.wait_change(remaining)
+            await self._wait_signal(remaining)
             if generation != self._poll_generation:
                 raise ApiError(409, CONFLICT_OTHER_POLL)
 
@@ -933,7 +950,7 @@ class BotApiEmulator:
         """Push queued updates to the webhook one by one, retrying until a 2xx."""
         while not self._stopping:
             if not (self.webhook.url and self._updates and self._client is not None):
-                await self.wait_change(1.0)
+                await self._wait_signal(1.0)
                 continue
             update = self._updates[0]
             hook = self.webhook

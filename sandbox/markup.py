@@ -43,9 +43,7 @@ def _check_inline_button(button: Any) -> None:
         raise MarkupError("BUTTON_TEXT_INVALID")
     actions = [name for name in _INLINE_ACTIONS if name in button]
     if not actions:
-        raise MarkupError(
-            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-        )
+        raise MarkupError("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
     if "callback_data" in button:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
@@ -136,11 +134,7 @@ def reply_keyboard_buttons(msg: Any) -> list[dict[str, Any]]:
     markup = _markup_of(msg)
     if not markup or "keyboard" not in markup:
         return []
-    return [
-        button if isinstance(button, dict) else {"text": button}
-        for row in markup["keyboard"]
-        for button in row
-    ]
+    return [button if isinstance(button, dict) else {"text": button} for row in markup["keyboard"] for button in row]
 
 
 def reply_keyboard(msg: Any) -> list[str]:

@@ -122,9 +122,7 @@ def _parse_attribute_value(source: str, i: int) -> tuple[str, int]:
     assert token is not None  # the pattern matches the empty string
     end = token.end()
     if end < len(source) and source[end] not in _SPACE and source[end] != ">":
-        raise EntityParseError(
-            f"Unexpected end of name token at byte offset {_byte_offset(source, i)}"
-        )
+        raise EntityParseError(f"Unexpected end of name token at byte offset {_byte_offset(source, i)}")
     return token.group().lower(), end
 
 
@@ -152,15 +150,12 @@ def _parse_start_tag(source: str, begin: int) -> tuple[str, str, int]:
             i += 1
         attribute = source[name_start:i]
         if not attribute:
-            raise EntityParseError(
-                f'Empty attribute name in the tag "{tag}" at byte offset {offset}'
-            )
+            raise EntityParseError(f'Empty attribute name in the tag "{tag}" at byte offset {offset}')
         while i < len(source) and source[i] in _SPACE:
             i += 1
         if i >= len(source) or source[i] != "=":
             raise EntityParseError(
-                "Expected equal sign in declaration of an attribute of the tag "
-                f'"{tag}" at byte offset {offset}'
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" at byte offset {offset}'
             )
         i += 1
         while i < len(source) and source[i] in _SPACE:
@@ -202,11 +197,7 @@ def _closed_entity(
             return None
         return {"type": "text_link", **base, "url": url}
     previous = entities[-1] if entities else None
-    same_span = (
-        previous is not None
-        and previous["offset"] == opened.utf16_start
-        and previous["length"] == length
-    )
+    same_span = previous is not None and previous["offset"] == opened.utf16_start and previous["length"] == length
     if opened.name == "pre":
         if same_span and previous is not None and previous["type"] == "code" and previous.get("language"):
             previous["type"] = "pre"
@@ -242,8 +233,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> tuple[str, list
                 continue
             if strict_ampersand:
                 raise EntityParseError(
-                    'Character "&" must be escaped as "&amp;" '
-                    f"at byte offset {_byte_offset(source, i)}"
+                    f'Character "&" must be escaped as "&amp;" at byte offset {_byte_offset(source, i)}'
                 )
         if char != "<":
             text.append(char)
@@ -271,8 +261,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> tuple[str, list
         opened = stack.pop()
         if end_name and end_name != opened.name:
             raise EntityParseError(
-                f'Unmatched end tag at byte offset {offset}, expected "</{opened.name}>", '
-                f'found "</{end_name}>"'
+                f'Unmatched end tag at byte offset {offset}, expected "</{opened.name}>", found "</{end_name}>"'
             )
         length = utf16 - opened.utf16_start
         if length > 0:
@@ -280,9 +269,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> tuple[str, list
             if entity is not None:
                 entities.append(entity)
     if stack:
-        raise EntityParseError(
-            f"Can't find end tag corresponding to start tag {stack[-1].name}"
-        )
+        raise EntityParseError(f"Can't find end tag corresponding to start tag {stack[-1].name}")
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)

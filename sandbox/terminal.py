@@ -346,6 +346,8 @@ async def run_terminal_chat(
                 stdout.write(TEXTS["prompt"].format(name=chat.current))
                 stdout.flush()
             line = await reader.next()
+            if line is not None and not interactive:
+                chat.say(TEXTS["prompt"].format(name=chat.current) + line.rstrip("\n"))  # show scripted input
             if line is None:
                 await chat.wait_quiet()
                 break

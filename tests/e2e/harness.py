@@ -104,27 +104,36 @@ class BotProcess:
         env.update(self.env_extra)
         return env
 
-    async def start(self, timeout: float = 30.0) -> None:
-        """Start `bot.py run` and wait until it polls the emulator."""
-        self.starts += 1
-        polls_before = self._polls()
-        log = self.log_path.open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", "run", cwd=ROOT, env=self.env(), stdout=log, stderr=asyncio.subprocess.STDOUT,
-        )
+    async def start(self, timeout: float = 30.0, ready_method: str = "getupdates") -> None:
+        """Start `bot.py run` and wait until it calls `ready_method` (polling, or setWebhook)."""
+        polls_before = self._polls(ready_method)
+        await self.spawn()
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
-        while self._polls() <= polls_before:
+        while self._polls(ready_method) <= polls_before:
             if self.proc.returncode is not None:
                 raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"bot did not poll within {timeout}s:\n{self.log()}")
             await asyncio.sleep(0.05)
 
-    def _polls(self) -> int:
-        return sum(n for method, n in self.emu.stats.requests.items() if method.lower() == "getupdates")
+    async def spawn(self) -> None:
+        """Start the process without waiting for it to be ready."""
+        self.starts += 1
+        log = self.log_path.open("wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "bot.py", "run", cwd=ROOT, env=self.env(), stdout=log, stderr=asyncio.subprocess.STDOUT,
+        )
+
+    def _polls(self, method: str = "getupdates") -> int:
+        return sum(n for name, n in self.emu.stats.requests.items() if name.lower() == method)
 
     def log(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.workdir.glob("bot-*.log")))
+
+    async def wait_exit(self, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        return await asyncio.wait_for(self.proc.wait(), timeout)
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash or power loss."""

@@ -88,7 +88,12 @@ async def test_press_sends_callback_query_and_returns_the_answer(bot: Bot, drive
     await user.send_text("在")
     await only_update(bot)
     markup = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("收到", callback_data="ack:7:1"), InlineKeyboardButton("无法参加", callback_data="no:7:1")]]
+        [
+            [
+                InlineKeyboardButton("收到", callback_data="ack:7:1"),
+                InlineKeyboardButton("无法参加", callback_data="no:7:1"),
+            ]
+        ]
     )
     notice = await bot.send_message(1001, "集合通知", reply_markup=markup)
     assert inline_buttons(user.last) == [("收到", "ack:7:1"), ("无法参加", "no:7:1")]

@@ -48,7 +48,9 @@ async def test_per_chat_limit_gives_retry_after_and_blocks_that_chat_only(
     assert emu.stats.answered_429 == 2
 
 
-async def test_burst_allows_extra_sends_in_the_window(bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]) -> None:
+async def test_burst_allows_extra_sends_in_the_window(
+    bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]
+) -> None:
     emu.faults.per_chat_per_second = 1
     emu.faults.per_chat_burst = 2
     for text in ("一", "二", "三"):
@@ -103,7 +105,9 @@ async def test_random_429_and_5xx_are_reproducible_with_a_seed(
     assert emu.stats.answered_5xx == 2 * first.count("502")
 
 
-async def test_network_down_raises_network_error_then_recovers(bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]) -> None:
+async def test_network_down_raises_network_error_then_recovers(
+    bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]
+) -> None:
     emu.faults.network_down = True
     with pytest.raises(NetworkError):
         await bot.send_message(two_chats[0], "发不出去")
@@ -115,7 +119,9 @@ async def test_network_down_raises_network_error_then_recovers(bot: Bot, emu: Bo
     assert emu.stats.network_aborts == 2
 
 
-async def test_latency_applies_after_the_message_is_accepted(bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]) -> None:
+async def test_latency_applies_after_the_message_is_accepted(
+    bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]
+) -> None:
     emu.faults.latency = 0.3
     started = time.monotonic()
     with pytest.raises(NetworkError):  # TimedOut is a NetworkError
@@ -136,7 +142,9 @@ async def test_fail_next_hits_the_nth_matching_call(bot: Bot, emu: BotApiEmulato
     await bot.send_message(two_chats[1], "第四条")
 
 
-async def test_sent_log_records_accepted_sends_and_edits(bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]) -> None:
+async def test_sent_log_records_accepted_sends_and_edits(
+    bot: Bot, emu: BotApiEmulator, two_chats: tuple[int, int]
+) -> None:
     sent = await bot.send_message(two_chats[0], "原")
     await bot.edit_message_text("改", chat_id=two_chats[0], message_id=sent.message_id)
     with pytest.raises(BadRequest):
@@ -153,7 +161,9 @@ async def test_second_get_updates_ends_the_waiting_one_with_conflict(bot: Bot, e
             await asyncio.wait_for(waiting, 2)
 
 
-async def test_updates_wait_in_the_queue_until_confirmed_by_offset(bot: Bot, driver: Driver, emu: BotApiEmulator) -> None:
+async def test_updates_wait_in_the_queue_until_confirmed_by_offset(
+    bot: Bot, driver: Driver, emu: BotApiEmulator
+) -> None:
     user = driver.user(1001, "张三")
     for text in ("一", "二", "三"):
         await user.send_text(text)
@@ -217,3 +227,14 @@ async def test_webhook_gets_updates_with_secret_and_blocks_get_updates(
         assert await bot.get_updates(timeout=0) == ()
     finally:
         await runner.cleanup()
+
+
+async def test_requeue_confirmed_redelivers_the_same_update_ids(bot: Bot, driver: Driver, emu: BotApiEmulator) -> None:
+    user = driver.user(1001, "张三")
+    await user.send_text("一")
+    await user.send_text("二")
+    first = await bot.get_updates(timeout=0)
+    assert await bot.get_updates(offset=first[-1].update_id + 1, timeout=0) == ()
+    emu.requeue_confirmed(2)
+    again = await bot.get_updates(timeout=0)
+    assert [u.update_id for u in again] == [u.update_id for u in first]

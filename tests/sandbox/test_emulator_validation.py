@@ -104,7 +104,9 @@ async def test_edit_errors_not_found_and_not_modified(bot: Bot, chat_id: int) ->
     with pytest.raises(BadRequest, match="Message to edit not found"):
         await bot.edit_message_text("新", chat_id=chat_id, message_id=sent.message_id + 50)
     with pytest.raises(BadRequest, match="Message is not modified"):
-        await bot.edit_message_text("<b>原文</b>", chat_id=chat_id, message_id=sent.message_id, parse_mode=ParseMode.HTML)
+        await bot.edit_message_text(
+            "<b>原文</b>", chat_id=chat_id, message_id=sent.message_id, parse_mode=ParseMode.HTML
+        )
 
 
 async def test_edit_keeps_history_and_drops_keyboard_when_omitted(bot: Bot, chat_id: int, emu: BotApiEmulator) -> None:
@@ -134,7 +136,9 @@ async def test_unknown_callback_query_id_is_too_old(bot: Bot) -> None:
         await bot.answer_callback_query("999")
 
 
-async def test_inline_answer_with_more_than_50_results_is_refused(bot: Bot, driver: Driver, emu: BotApiEmulator) -> None:
+async def test_inline_answer_with_more_than_50_results_is_refused(
+    bot: Bot, driver: Driver, emu: BotApiEmulator
+) -> None:
     user = driver.user(USER_ID, "张三")
     query_id = emu.new_query_id("inline", user.user_id)
     results = [InlineQueryResultArticle(str(i), "标题", InputTextMessageContent("内容")) for i in range(51)]
