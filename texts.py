@@ -90,12 +90,15 @@ HELP_COORDINATOR = """
 /dispatch — 派发联合执法行动
 /cases — 本片区线索
 /meeting — 会议与联席会议
-/stats — 统计与导出"""
+/stats — 统计与导出
+/export — 导出 Excel（闽执法平台所需字段）
+/plans — 联合执法计划（计划之外无检查）"""
 HELP_ADMIN = """
 <b>管理员</b>
 /invite 手机号 — 生成绑定链接
 发送名册或事项清单文件（.csv/.xlsx）即可预览并导入
-/audit 编号 — 查看全过程记录"""
+/audit 编号 — 查看全过程记录
+/aliases — 审核查询学习记录（加为事项别名）"""
 
 COMMANDS = {
     "start": "开始 / 绑定账号",
@@ -108,6 +111,8 @@ COMMANDS = {
     "dispatch": "派发联合执法行动（协调员）",
     "meeting": "会议（协调员）",
     "stats": "统计（协调员）",
+    "cases": "片区线索与争议（协调员、法制审核）",
+    "export": "导出记录（协调员）",
     "zones": "片区划分",
     "cancel": "取消当前操作",
 }
@@ -308,7 +313,8 @@ CASE_MERGE = "合并"
 CASE_FILE_ANYWAY = "仍然上报"
 CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
 CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
-CASE_STALE_BUTTON = "这个按钮已过期，请按当前步骤操作。"
+CASE_STALE_BUTTON = "无权限：这个按钮已过期，请按当前步骤操作。"
+CASE_RESUME_HINT = "无权限：这个按钮已过期。请发送 /case 继续填写草稿。"
 CASE_SAMPLE_NOTE = "（事项清单为示例数据，非官方）"
 
 # After filing: notices, lifecycle buttons, disputes
@@ -347,13 +353,14 @@ LEAD_ASK_DISPUTE = "线索 {number}：请说明对执法主体有什么争议。
 LEAD_ASK_ITEM = "线索 {number}：请描述正确的事项（如“占道经营”）。/cancel 取消"
 LEAD_ASK_WHY = "线索 {number}：确定由「{subject}」执法。请简要写明理由。/cancel 取消"
 LEAD_PICK_ITEM = "请选择正确的事项："
+LEAD_REFUSED = "无权限：{reason}"
 LEAD_TEXT_EXPECTED = "请输入文字，或发送 /cancel 取消。"
 LEAD_ACTION_CANCELLED = "已取消，线索未改动。"
 LEAD_NOT_FOUND = "无权限：线索不存在或按钮已过期。"
-LEAD_CHANGED_MEANWHILE = "线索已被他人更新，请查看最新状态后再操作。"
+LEAD_CHANGED_MEANWHILE = "无权限：线索已被他人更新，请查看最新状态后再操作。"
 LEAD_ITEM_CHANGED = "✅ 线索 {number} 事项已改为：{item}\n{consequence}\n已通知：{recipients}"
 LEAD_DISPUTE_RAISED = "✅ 已提交执法主体争议，法制审核人员将在 {deadline} 前确定。\n已通知：{recipients}"
-LEAD_DISPUTE_OPEN_ALREADY = "这条线索已有待审核的执法主体争议。"
+LEAD_DISPUTE_OPEN_ALREADY = "无权限：这条线索已有待审核的执法主体争议。"
 LEAD_DISPUTE_NOTICE = """⚖️ <b>执法主体争议 {number}</b>
 {street}｜{item}
 原判断：{consequence}
@@ -366,7 +373,7 @@ LEAD_DISPUTE_DECIDED_NOTICE = "⚖️ 线索 <b>{number}</b> 执法主体已确�
 LEAD_DISPUTE_REMIND = "⏰ {late}执法主体争议 <b>{number}</b> 将于 {deadline} 到期，请尽快确定执法主体。"
 LEAD_DISPUTE_OVERDUE = "⏰ {late}执法主体争议 <b>{number}</b> 已超过期限（{deadline}），尚未确定执法主体。"
 LEAD_LATE_PREFIX = "（补发）"
-LEAD_DISPUTE_NOT_OPEN = "这条争议已经处理过了。"
+LEAD_DISPUTE_NOT_OPEN = "无权限：这条争议已经处理过了。"
 
 # Lists
 MYCASES_EMPTY = "您还没有上报过线索。发送 /case 上报。"
