@@ -720,4 +720,9 @@ AUDIT_ACTIONS = {
 }
 
 
+# ---------------------------------------------------------------- section: hardening (issue 9)
+# A file, photo, sticker or location sent at a step of a flow that does not take one.
+OFF_STEP_ATTACHMENT = "当前步骤不需要文件、图片或位置，未保存。请按上一条消息的提示操作，或发送 /cancel 退出（草稿会保存）。"
+
+
 # ---------------------------------------------------------------- section: end

@@ -521,6 +521,13 @@ async def on_photos_done(update: Update, context: BotContext) -> int:
     return await _show_card(update, context, draft)
 
 
+async def off_step_attachment(update: Update, context: BotContext) -> None:
+    """A file or photo at a step that takes none: say so and stay at the step (it would otherwise
+    reach the admin-only catalogue import and be refused with 无权限)."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.OFF_STEP_ATTACHMENT)
+
+
 async def not_a_photo(update: Update, context: BotContext) -> int:
     if update.effective_message is not None:
         await update.effective_message.reply_text(texts.CASE_PHOTO_ONLY)
@@ -777,6 +784,7 @@ def conversation() -> ConversationHandler:
             CommandHandler("cancel", cancel),
             CommandHandler("case", start, filters=private),
             MessageHandler(filters.Text(MENU_TEXTS), cancel),
+            MessageHandler(private & filters.ATTACHMENT, off_step_attachment),
             stale,
         ],
         allow_reentry=True,

@@ -142,3 +142,43 @@ async def test_inline_queries_of_256_characters_and_control_characters(stack: St
     number = await dispatch(stack.user("coordinator"))
     await officer.wait_for_text(number, timeout=10)
     assert failed_rows(stack) == []
+
+
+async def test_case_flow_wrong_documents_markup_and_control_characters(stack: Stack) -> None:
+    from tests.e2e.test_cases import press_containing
+
+    officer, legal = stack.user("officer"), stack.user("legal")  # an unsure item goes to legal review
+    stack.emu.register_user(legal.json)
+    await officer.send_command("/case")
+    await officer.wait_for_text("第 1 步")
+    before = snapshot(stack)
+    await officer.send_document(b"PK\x03\x04 not really", "名单.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    reply = await officer.wait_for(lambda m: True)
+    assert "系统出错" not in reply.text and "无权限" not in reply.text, reply.text  # a step hint, not a refusal
+    await officer.send_text(f"<b>浮桥</b> & {CONTROL}")
+    reply = await officer.wait_for(lambda m: True)
+    assert "系统出错" not in reply.text
+    await officer.send_location(24.9000, 118.5800, horizontal_accuracy=10)
+    await officer.wait_for_text("属于哪个街道")
+    await press_containing(officer, "✅")
+    await officer.wait_for_text("第 2 步")
+    await officer.send_document(b"%PDF-1.4", "说明.pdf", "application/pdf")
+    reply = await officer.wait_for(lambda m: True)
+    assert "系统出错" not in reply.text and "无权限" not in reply.text, reply.text
+    description = f"<i>摆摊</i> & 占道 <水果>{CONTROL}"
+    await officer.send_text(description)
+    await officer.wait_for_text("不确定")
+    await press_containing(officer, "不确定")
+    await officer.wait_for_text("第 3 步")
+    await officer.send_document(b"MZ\x90\x00", "virus.exe", "application/x-msdownload")
+    await officer.wait_for_text("只能接收照片")
+    await officer.press("完成")
+    card = await officer.wait_for_text("请确认线索")
+    assert "<i>摆摊</i> & 占道 <水果>" in card.text
+    assert {k: v for k, v in snapshot(stack).items() if k != "leaddraft"} == {
+        k: v for k, v in before.items() if k != "leaddraft"}  # only the draft moved: no lead, no photo
+    await officer.press("✅ 确认上报")
+    await officer.wait_for_text("线索已上报")
+    notice = await legal.wait_for_text("新线索", timeout=10)
+    assert "<i>摆摊</i> & 占道 <水果>" in notice.text
+    assert failed_rows(stack) == []
