@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import random
 import re
-import statistics
 import tempfile
 import time
 from collections import Counter

@@ -24,7 +24,6 @@ from db.cases import Lead, LeadPhoto
 from db.models import OutboxMessage
 from sandbox.driver import User
 from sandbox.markup import inline_rows
-
 from tests.e2e.harness import Stack
 from tests.e2e.test_cases import png
 from tests.faults.crowd import XD, audit, crowd_users, dispatch, drained, notices_of, press_ack, until
@@ -76,14 +75,12 @@ async def dispatch_flow(stack: Stack, iterations: int, seed: int) -> None:
     kills = await kill_repeatedly(stack, scenario, iterations, window=4.0, seed=seed)
     shown |= {m.group(0) for msg in coordinator.messages if "已派发" in msg.text for m in [XD.search(msg.text)] if m}
     await drained(stack, 120)
-    users = {u.user_id: u for u in crowd_users(stack)}
-    result = audit(stack, shown)
     await until(stack, lambda: not audit(stack, shown).missing, 30, "every notice delivered")
     result = audit(stack, shown)
     print(f"\n[kill -9 × {iterations}, dispatch flow, {'PostgreSQL' if stack.db.is_postgres else 'SQLite'}] "
           f"kills at {', '.join(f'{k:.1f}' for k in kills)} s into the round; XD shown {len(shown)}; {result.line()}")
     result.assert_nothing_lost()
-    assert len(users) == 20 and result.actions  # the flow got through at least once
+    assert result.actions  # the flow got through at least once
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -149,7 +146,6 @@ def lead_audit(stack: Stack, shown: set[str]) -> tuple[list[str], int, int, list
     with stack.db.session() as session:
         leads = {lead.number: lead for lead in session.exec(select(Lead)).all()}
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "lead")).all()
-        photos = len(session.exec(select(LeadPhoto)).all())
     expected: dict[tuple[str, int], int] = {}
     for row in rows:
         key = (row.ref_id or "", row.chat_id)
@@ -161,7 +157,6 @@ def lead_audit(stack: Stack, shown: set[str]) -> tuple[list[str], int, int, list
             missing.append(f"{number}→{chat_id}")
         duplicates += max(got - count, 0)
     lost = sorted(shown - set(leads))
-    del photos
     return lost, len(leads), len(expected), missing, duplicates
 
 
