@@ -17,6 +17,7 @@ import asyncio
 import random
 import re
 import tempfile
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -220,6 +221,8 @@ async def run(count: int, seconds: float, think: float, database_url: str | None
         log_errors = [line for line in bot.log().splitlines() if " ERROR " in line]
         if log_errors:
             tally.errors["bot log ERROR lines"] += len(log_errors)
+            Path("/tmp/soak-bot.log").write_text(bot.log())
+            print("\n".join(sorted({line[24:200] for line in log_errors})[:10]), file=sys.stderr)
         await emu.stop()
         db.dispose()
     lat = sorted(tally.latencies)

@@ -633,6 +633,8 @@ async def on_confirm(update: Update, context: BotContext) -> int:
     now = utcnow()
     new_point = LeadPoint(None, lead.item_code, lead.lat, lead.lon, now, reporter_id=actor.person_id,
                           description=lead.description, address=lead.address)
+    shown: list[Lead] = []
+    dup_point = new_point
     with context.db.session() as session:
         for old in lead_db.recent_of_reporter(session=session, reporter_id=actor.person_id, since=now - RESUBMISSION_WINDOW):
             old_point = LeadPoint(old.id, old.item_code, old.lat, old.lon, old.reported_at, reporter_id=old.reporter_id,
@@ -651,7 +653,8 @@ async def on_confirm(update: Update, context: BotContext) -> int:
             if duplicates:
                 by_id = {c.id: c for c in candidates}
                 shown = [by_id[p.lead_id] for p in duplicates[:3] if p.lead_id in by_id]
-                return await _ask_duplicate(update, context, shown, dup_point)
+    if shown:  # asked outside the transaction: never hold the SQLite write lock across a Telegram call
+        return await _ask_duplicate(update, context, shown, dup_point)
     if number is not None:
         await _send(update, context, texts.CASE_ALREADY_FILED.format(number=number), keyboards.main_menu(actor.role))
         return ConversationHandler.END
