@@ -52,7 +52,7 @@ async def storm(stack: Stack, blocked_count: int, retry_after: int) -> None:
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_429_on_some_chats_does_not_hold_up_the_rest(crowd: Stack) -> None:
-    await storm(crowd, blocked_count=5, retry_after=6)
+    await storm(crowd, blocked_count=5, retry_after=3)
 
 
 @pytest.mark.slow

@@ -39,7 +39,7 @@ async def outage_during_dispatch(stack: Stack, down_seconds: float, recover_time
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.bot_env(**SLOW_BROADCAST)
 async def test_short_outage_during_dispatch(crowd: Stack) -> None:
-    await outage_during_dispatch(crowd, down_seconds=3, recover_timeout=30)
+    await outage_during_dispatch(crowd, down_seconds=2, recover_timeout=30)
 
 
 @pytest.mark.slow
