@@ -90,12 +90,15 @@ HELP_COORDINATOR = """
 /dispatch — 派发联合执法行动
 /cases — 本片区线索
 /meeting — 会议与联席会议
-/stats — 统计与导出"""
+/stats — 统计与导出
+/export — 导出 Excel（闽执法平台所需字段）
+/plans — 联合执法计划（计划之外无检查）"""
 HELP_ADMIN = """
 <b>管理员</b>
 /invite 手机号 — 生成绑定链接
 发送名册或事项清单文件（.csv/.xlsx）即可预览并导入
-/audit 编号 — 查看全过程记录"""
+/audit 编号 — 查看全过程记录
+/aliases — 审核查询学习记录（加为事项别名）"""
 
 COMMANDS = {
     "start": "开始 / 绑定账号",
@@ -108,6 +111,8 @@ COMMANDS = {
     "dispatch": "派发联合执法行动（协调员）",
     "meeting": "会议（协调员）",
     "stats": "统计（协调员）",
+    "cases": "片区线索与争议（协调员、法制审核）",
+    "export": "导出记录（协调员）",
     "zones": "片区划分",
     "cancel": "取消当前操作",
 }
