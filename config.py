@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     delivery_stale_claim_seconds: float = 60.0
     delivery_worker_id: str = "w1"
     dispute_working_days: int = 3
+    dispute_remind_hours: float = 24.0
     weekly_summary_cron: str = Field(default="mon 08:30")
 
     @field_validator("database_url", "demo_database_url")

@@ -313,7 +313,8 @@ CASE_MERGE = "合并"
 CASE_FILE_ANYWAY = "仍然上报"
 CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
 CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
-CASE_STALE_BUTTON = "这个按钮已过期，请按当前步骤操作。"
+CASE_STALE_BUTTON = "无权限：这个按钮已过期，请按当前步骤操作。"
+CASE_RESUME_HINT = "无权限：这个按钮已过期。请发送 /case 继续填写草稿。"
 CASE_SAMPLE_NOTE = "（事项清单为示例数据，非官方）"
 
 # After filing: notices, lifecycle buttons, disputes
@@ -352,13 +353,14 @@ LEAD_ASK_DISPUTE = "线索 {number}：请说明对执法主体有什么争议。
 LEAD_ASK_ITEM = "线索 {number}：请描述正确的事项（如“占道经营”）。/cancel 取消"
 LEAD_ASK_WHY = "线索 {number}：确定由「{subject}」执法。请简要写明理由。/cancel 取消"
 LEAD_PICK_ITEM = "请选择正确的事项："
+LEAD_REFUSED = "无权限：{reason}"
 LEAD_TEXT_EXPECTED = "请输入文字，或发送 /cancel 取消。"
 LEAD_ACTION_CANCELLED = "已取消，线索未改动。"
 LEAD_NOT_FOUND = "无权限：线索不存在或按钮已过期。"
-LEAD_CHANGED_MEANWHILE = "线索已被他人更新，请查看最新状态后再操作。"
+LEAD_CHANGED_MEANWHILE = "无权限：线索已被他人更新，请查看最新状态后再操作。"
 LEAD_ITEM_CHANGED = "✅ 线索 {number} 事项已改为：{item}\n{consequence}\n已通知：{recipients}"
 LEAD_DISPUTE_RAISED = "✅ 已提交执法主体争议，法制审核人员将在 {deadline} 前确定。\n已通知：{recipients}"
-LEAD_DISPUTE_OPEN_ALREADY = "这条线索已有待审核的执法主体争议。"
+LEAD_DISPUTE_OPEN_ALREADY = "无权限：这条线索已有待审核的执法主体争议。"
 LEAD_DISPUTE_NOTICE = """⚖️ <b>执法主体争议 {number}</b>
 {street}｜{item}
 原判断：{consequence}
@@ -371,7 +373,7 @@ LEAD_DISPUTE_DECIDED_NOTICE = "⚖️ 线索 <b>{number}</b> 执法主体已确�
 LEAD_DISPUTE_REMIND = "⏰ {late}执法主体争议 <b>{number}</b> 将于 {deadline} 到期，请尽快确定执法主体。"
 LEAD_DISPUTE_OVERDUE = "⏰ {late}执法主体争议 <b>{number}</b> 已超过期限（{deadline}），尚未确定执法主体。"
 LEAD_LATE_PREFIX = "（补发）"
-LEAD_DISPUTE_NOT_OPEN = "这条争议已经处理过了。"
+LEAD_DISPUTE_NOT_OPEN = "无权限：这条争议已经处理过了。"
 
 # Lists
 MYCASES_EMPTY = "您还没有上报过线索。发送 /case 上报。"

@@ -242,6 +242,17 @@ def record_change(
                  after=snapshot(lead) | ({"note": note} if note else {}))
 
 
+def note_merge(*, session: Session, lead: Lead, by_person_id: int, by_telegram_id: int | None, note: str, photos: int) -> None:
+    """A second report merged into an existing lead: history and audit, no state change and no
+    version bump (the handlers' buttons stay valid)."""
+    assert lead.id is not None
+    session.add(LeadStatusChange(lead_id=lead.id, from_state=lead.state, to_state=lead.state,
+                                 by_person_id=by_person_id, note=note))
+    audit.record(session=session, actor_person_id=by_person_id, actor_telegram_id=by_telegram_id,
+                 action="lead.merge", entity_type="lead", entity_id=lead.number,
+                 after={"note": note, "photos_added": photos})
+
+
 # ---------------------------------------------------------------- reads
 
 

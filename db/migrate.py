@@ -18,5 +18,5 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Bring the database to the newest schema (all heads, so parallel feature branches apply)."""
+    """Bring the database to the newest schema."""
     command.upgrade(alembic_config(url), "heads")

@@ -1,7 +1,7 @@
 """case leads
 
 Revision ID: 0005_cases
-Revises: 0001_core
+Revises: 0002_catalogue
 Create Date: 2026-11-26 11:11:03.774446
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTC
 from alembic import op
 
 revision = '0005_cases'
-down_revision = '0001_core'
+down_revision = '0002_catalogue'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """dispatch
 
 Revision ID: 0006_dispatch
-Revises: 0001_core
+Revises: 0005_cases
 Create Date: 2026-11-26 11:10:50.693532
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTC
 from alembic import op
 
 revision = '0006_dispatch'
-down_revision = '0001_core'
+down_revision = '0005_cases'
 branch_labels = None
 depends_on = None
 

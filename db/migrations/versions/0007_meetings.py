@@ -1,7 +1,7 @@
 """meetings
 
 Revision ID: 0007_meetings
-Revises: 0001_core
+Revises: 0006_dispatch
 Create Date: 2026-11-26 11:11:24.164268
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTC
 from alembic import op
 
 revision = '0007_meetings'
-down_revision = '0001_core'
+down_revision = '0006_dispatch'
 branch_labels = None
 depends_on = None
 

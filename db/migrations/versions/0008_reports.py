@@ -1,7 +1,7 @@
 """reports: weekly summaries (with their chart)
 
 Revision ID: 0008_reports
-Revises: 0001_core
+Revises: 0007_meetings
 Create Date: 2026-11-26 11:15:20.493556
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTC
 from alembic import op
 
 revision = '0008_reports'
-down_revision = '0001_core'
+down_revision = '0007_meetings'
 branch_labels = None
 depends_on = None
 
