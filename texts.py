@@ -435,7 +435,8 @@ DSP_BASIS_PLAN = "计划条目 #{id}：{item}（{frequency}）"
 # The notice each recipient gets, and their answers.
 DSP_NOTICE = ("<b>📣 联合执法行动 {number}</b>{prefix}\n时间：{when}\n地点：{place}\n牵头部门：{lead}\n依据：{basis}\n任务：{task}\n"
               "派发人：{sender}\n请点“收到”或“无法参加”。")
-DSP_UPDATE_PREFIX = "\n<b>（时间/地点已变更，请重新确认）</b>"
+DSP_UPDATE_PREFIX_TIME = "\n<b>（时间已变更，原定 {old_when}，请重新确认）</b>"
+DSP_UPDATE_PREFIX_PLACE = "\n<b>（集合地点已变更，原定 {old_place}）</b>"
 DSP_ACK = "收到"
 DSP_DECLINE = "无法参加"
 DSP_ACK_OK = "已记录：收到。{number} {when}"
@@ -453,7 +454,11 @@ DSP_NOT_YOURS = "无权限：这不是发给您的通知。"
 # The coordinator's board.
 DSP_BOARD = ("<b>📋 {number} 看板</b>{status}\n时间：{when}\n地点：{place}\n"
              "✅ 已收到 {n_ack}：{acked}\n❌ 无法参加 {n_decline}：{declined}\n⏳ 未回复 {n_silent}：{silent}\n"
-             "⚠️ 发送失败 {n_failed}：{failed}")
+             "⚠️ 发送失败 {n_failed}：{failed}{delayed}{result}")
+DSP_BOARD_DELAYED = "\n🕓 发送延迟 {count}：{names}（Telegram 限流，将自动重发）"
+DSP_BOARD_DELAYED_NAME = "{name}（预计 {at}）"
+DSP_BOARD_RESULT = "\n📝 结果：检查 {households} 户，发现问题 {problems} 个，立案 {cases} 件，照片 {photos} 张{notes}"
+DSP_BOARD_RESULT_NOTES = "\n备注：{notes}"
 DSP_BOARD_CANCELLED = "（已取消）"
 DSP_NOBODY_LIST = "—"
 DSP_BTN_NUDGE = "提醒未回复"
@@ -468,7 +473,8 @@ DSP_CANCEL_DONE = "{number} 已取消，已通知全部人员。"
 DSP_CANCEL_NOTICE = "❎ 联合执法行动 {number}（{when}）已取消。"
 DSP_EDIT_ASK_TIME = "{number}：请输入新的集合时间；不改请发送 -"
 DSP_EDIT_ASK_PLACE = "请输入新的集合地点或发送位置；不改请发送 -"
-DSP_EDIT_DONE = "{number} 已修改，已通知全部 {count} 人重新确认。"
+DSP_EDIT_DONE = "{number} 已修改，已通知全部 {count} 人。"
+DSP_EDIT_DONE_RECONFIRM = "{number} 已修改，已通知全部 {count} 人重新确认（原有回复已清空）。"
 DSP_EDIT_NOTHING = "时间和地点都没有变化，未通知。"
 DSP_ACTION_OVER = "该行动已取消或已开始，无法修改。"
 
@@ -491,7 +497,7 @@ DSP_RESULT_PHOTO_OK = "已收到照片 {count} 张。"
 DSP_RESULT_BAD_NUMBER = "请输入 0 到 100000 之间的整数。"
 DSP_RESULT_BAD_ORDER = "立案数不能大于发现问题数，请重新输入。"
 DSP_RESULT_NOT_STARTED = "行动尚未开始，开始后再记录结果。"
-DSP_RESULT_SAVED = "{number} 结果已保存：检查 {households} 户，发现问题 {problems} 个，立案 {cases} 件，照片 {photos} 张。"
+DSP_RESULT_SAVED = "{number} 结果已保存：检查 {households} 户，发现问题 {problems} 个，立案 {cases} 件，照片 {photos} 张。{notes}"
 
 # Plans (计划之外无检查) and the joint item list.
 PLAN_TITLE = "<b>片区联合执法计划</b>（{month}）"
@@ -605,15 +611,15 @@ MT_DECISION_ALREADY_DONE = "该决议已完成。"
 MT_DECISION_DONE_NOTICE = "✅ 决议已完成：{text}（负责人 {owner}）"
 MT_NOT_OWNER = "无权限：只有决议负责人或组织人可以标记完成。"
 
-AGENDA_TITLE = "<b>我的日程</b>"
-AGENDA_MEETINGS = "<b>会议</b>"
-AGENDA_MEETING_LINE = "· {when} {title}（{kind}）{status}"
+AGENDA_TITLE = "<b>我的日程</b>（按时间排列）"
+AGENDA_MEETING_LINE = "· {when} 🗓 会议：{title}（{kind}）{status}"
 AGENDA_STATUS = {"invited": "未回复", "attending": "参加", "leave": "已请假"}
-AGENDA_DECISIONS = "<b>决议期限</b>"
-AGENDA_DECISION_LINE = "· {deadline} {text}{overdue}"
+AGENDA_ACTION_LINE = "· {when} 📣 联合行动 {number}：{place}（{status}）"
+AGENDA_ACTION_STATUS = {"none": "未回复", "ack": "已收到"}
+AGENDA_ACTION_DISPATCHED = "我派发"
+AGENDA_DECISION_LINE = "· {deadline} 📌 决议期限：{text}{overdue}"
 AGENDA_OVERDUE = "（已逾期）"
 AGENDA_NOTHING = "近期没有会议、行动或期限。"
-AGENDA_ACTIONS_PENDING = "（联合行动将在派发功能上线后显示）"
 
 CERT_REMIND_HOLDER = "🪪 您的执法资格证（{number}）将于 {expires} 到期，还剩 {days} 天。请及时办理换证，过期后不能参加执法（持证上岗）。"
 CERT_REMIND_COORDINATOR = "🪪 {name}（{place}）的执法资格证将于 {expires} 到期，还剩 {days} 天，请提醒其及时换证。"

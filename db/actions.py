@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, select
 
 from db import audit
-from db.models import OutboxMessage, Person, Role, utcnow
+from db.models import OutboxMessage, OutboxStatus, Person, Role, utcnow
 
 
 class JointListItem(SQLModel, table=True):
@@ -343,10 +343,29 @@ class BoardCounts:
     declined: list[tuple[str, str | None]]
     silent: list[str]
     failed: list[str]
+    delayed: list[tuple[str, datetime]] = field(default_factory=list)  # name, expected send time
 
 
-def board_counts(*, session: Session, action_id: int) -> BoardCounts:
-    acked, declined, silent, failed = [], [], [], []
+def delayed_notices(*, session: Session, action_id: int, now: datetime) -> dict[int, datetime]:
+    """recipient id -> when its message will be tried again, for messages Telegram is holding back
+    (a 429 with retry_after, or a backoff after a 5xx): pending, tried, next attempt in the future."""
+    query = select(OutboxMessage.ref_id, OutboxMessage.next_attempt_at).where(
+        OutboxMessage.ref_type == "dispatch", OutboxMessage.ref_id.like(f"{action_id}:%"),  # type: ignore[union-attr]
+        OutboxMessage.method == "send_message", OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at > now,
+    )
+    delayed: dict[int, datetime] = {}
+    for ref_id, next_at in session.exec(query).all():
+        recipient_id = int((ref_id or "0:0").split(":")[1])
+        delayed[recipient_id] = max(next_at, delayed.get(recipient_id, next_at))
+    return delayed
+
+
+def board_counts(*, session: Session, action_id: int, now: datetime | None = None) -> BoardCounts:
+    """Who answered what; the silent whose message is still held back by Telegram are `delayed`,
+    not silent, so the board never claims a notice arrived before it did."""
+    delayed_until = delayed_notices(session=session, action_id=action_id, now=now or utcnow())
+    acked, declined, silent, failed, delayed = [], [], [], [], []
     for row, person in recipients_of(session=session, action_id=action_id):
         if row.response == Response.ACK:
             acked.append(person.name)
@@ -354,9 +373,55 @@ def board_counts(*, session: Session, action_id: int) -> BoardCounts:
             declined.append((person.name, row.decline_reason))
         elif row.delivery == Delivery.FAILED:
             failed.append(person.name)
+        elif (row.id or 0) in delayed_until:
+            delayed.append((person.name, delayed_until[row.id or 0]))
         else:
             silent.append(person.name)
-    return BoardCounts(acked, declined, silent, failed)
+    return BoardCounts(acked, declined, silent, failed, delayed)
+
+
+def reset_answers(*, session: Session, action: JointAction, actor_person_id: int | None, actor_telegram_id: int) -> int:
+    """The time changed: every answer is asked again (the audit keeps the old ones)."""
+    count = 0
+    for row, _person in recipients_of(session=session, action_id=action.id or 0):
+        if row.response == Response.NONE:
+            continue
+        before = {"response": row.response, "reason": row.decline_reason}
+        row.response, row.decline_reason, row.responded_at = Response.NONE, None, None
+        row.nudges_sent, row.escalated_at = 0, None
+        session.add(row)
+        audit.record(session=session, actor_person_id=actor_person_id, actor_telegram_id=actor_telegram_id,
+                     action="dispatch.reconfirm", entity_type="recipient", entity_id=row.id or 0,
+                     before=before, after={"response": Response.NONE})
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class UpcomingAction:
+    """One line of someone's /agenda: an action they were called to (and did not decline) or dispatched."""
+
+    action: JointAction
+    dispatched: bool
+    response: str | None  # None when only dispatched by them
+
+
+def upcoming_for(*, session: Session, person_id: int, now: datetime, limit: int = 20) -> list[UpcomingAction]:
+    """Active actions starting after `now` that concern this person, soonest first."""
+    live = (JointAction.status == ActionStatus.ACTIVE, JointAction.starts_at > now)
+    called = session.exec(
+        select(JointAction, ActionRecipient)
+        .where(*live, ActionRecipient.action_id == JointAction.id, ActionRecipient.person_id == person_id,
+               ActionRecipient.response != Response.DECLINE)
+        .order_by(JointAction.starts_at).limit(limit)
+    ).all()
+    mine = session.exec(
+        select(JointAction).where(*live, JointAction.created_by == person_id).order_by(JointAction.starts_at).limit(limit)
+    ).all()
+    found: dict[int, UpcomingAction] = {a.id or 0: UpcomingAction(a, True, None) for a in mine}
+    for action, row in called:
+        found[action.id or 0] = UpcomingAction(action, (action.id or 0) in found, row.response)
+    return sorted(found.values(), key=lambda u: u.action.starts_at)[:limit]
 
 
 def save_result(

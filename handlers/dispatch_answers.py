@@ -332,15 +332,25 @@ async def on_edit_place(update: Update, context: BotContext) -> int:
             await message.reply_text(texts.DSP_ACTION_OVER)
             return ConversationHandler.END
         before = {"starts_at": action.starts_at.isoformat(), "place": action.place_text}
-        if "starts_at" in edit:
+        time_changed = "starts_at" in edit and edit["starts_at"] != action.starts_at
+        place_changed = "place" in edit and (edit["place"], edit["lat"], edit["lon"]) != (
+            action.place_text, action.latitude, action.longitude)
+        if not time_changed and not place_changed:
+            await message.reply_text(texts.DSP_EDIT_NOTHING)
+            return ConversationHandler.END
+        prefix = notices.update_prefix(settings.tz, old_when=action.starts_at if time_changed else None,
+                                       old_place=action.place_text if place_changed else None)
+        if time_changed:
             action.starts_at = edit["starts_at"]
-        if "place" in edit:
+            acts.reset_answers(session=session, action=action, actor_person_id=actor.person_id,
+                               actor_telegram_id=actor.telegram_id)
+        if place_changed:
             action.place_text, action.latitude, action.longitude = edit["place"], edit["lat"], edit["lon"]
         action.version += 1
         session.add(action)
         clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=action.id or 0)
         _cancel_pending(session, action.id or 0)
-        count = notices.enqueue_notices(session, action, settings.tz, update=True)
+        count = notices.enqueue_notices(session, action, settings.tz, prefix=prefix)
         notices.schedule_clock(session, action, nudge_minutes=settings.dispatch_nudge_minutes,
                                remind_minutes=settings.dispatch_remind_before_minutes)
         from db import audit
@@ -350,7 +360,8 @@ async def on_edit_place(update: Update, context: BotContext) -> int:
         number, aid = action.number, action.id or 0
     context.services.extras["delivery"].wake()
     notices.BOARD.mark(aid)
-    await message.reply_text(texts.DSP_EDIT_DONE.format(number=number, count=count))
+    done = texts.DSP_EDIT_DONE_RECONFIRM if time_changed else texts.DSP_EDIT_DONE
+    await message.reply_text(done.format(number=number, count=count))
     return ConversationHandler.END
 
 
@@ -447,9 +458,11 @@ async def on_result_done(update: Update, context: BotContext) -> int:
                          problems_found=draft["problems"], cases_opened=draft["cases"], notes=draft.get("notes"),
                          photo_file_ids=draft.get("photos", []), actor_person_id=actor.person_id,
                          actor_telegram_id=actor.telegram_id)
+    notices.BOARD.mark(draft["id"])
+    notes = draft.get("notes")
     await context.bot.send_message(update.effective_chat.id, texts.DSP_RESULT_SAVED.format(
         number=draft["number"], households=draft["households"], problems=draft["problems"], cases=draft["cases"],
-        photos=len(draft.get("photos", []))))
+        photos=len(draft.get("photos", [])), notes=texts.DSP_BOARD_RESULT_NOTES.format(notes=esc(notes)) if notes else ""))
     return ConversationHandler.END
 
 

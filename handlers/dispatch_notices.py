@@ -24,7 +24,7 @@ from db.models import ClockItem, OutboxMessage, Person, Role, utcnow
 from handlers.callbacks import encode
 from handlers.common import esc
 from jobs import clock
-from jobs.delivery import register_failure_hook
+from jobs.delivery import register_change_hook, register_failure_hook
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +56,27 @@ def notice_markup(recipient_id: int) -> dict:
     ]]).to_dict()
 
 
-def notice_text(session: Session, action: JointAction, tz: ZoneInfo, *, update: bool = False) -> str:
+def update_prefix(tz: ZoneInfo, *, old_when: datetime | None = None, old_place: str | None = None) -> str:
+    """The line an update notice starts with: what changed and what it was before."""
+    prefix = texts.DSP_UPDATE_PREFIX_TIME.format(old_when=fmt_when(old_when, tz)) if old_when is not None else ""
+    if old_place is not None:
+        prefix += texts.DSP_UPDATE_PREFIX_PLACE.format(old_place=esc(old_place))
+    return prefix
+
+
+def notice_text(session: Session, action: JointAction, tz: ZoneInfo, *, prefix: str = "") -> str:
     sender = session.get(Person, action.created_by) if action.created_by else None
     return texts.DSP_NOTICE.format(
-        number=action.number, prefix=texts.DSP_UPDATE_PREFIX if update else "", when=fmt_when(action.starts_at, tz),
+        number=action.number, prefix=prefix, when=fmt_when(action.starts_at, tz),
         place=esc(action.place_text), lead=esc(action.lead_department), basis=basis_text(session, action),
         task=esc(action.task), sender=esc(sender.name if sender else "管理员"),
     )
 
 
-def enqueue_notices(session: Session, action: JointAction, tz: ZoneInfo, *, update: bool = False) -> int:
-    """One notice (plus a location when given) per reachable recipient; dedupe per version."""
-    text = notice_text(session, action, tz, update=update)
+def enqueue_notices(session: Session, action: JointAction, tz: ZoneInfo, *, prefix: str = "") -> int:
+    """One notice (plus a location when given) per reachable recipient; dedupe per version.
+    `prefix` (from `update_prefix`) marks an update after 修改时间地点."""
+    text = notice_text(session, action, tz, prefix=prefix)
     count = 0
     for row, person in acts.recipients_of(session=session, action_id=action.id or 0):
         if person.telegram_id is None or row.delivery == Delivery.FAILED and row.delivery_error == "unbound":
@@ -231,6 +240,16 @@ def _on_failed(session: Session, row: OutboxMessage) -> None:
 register_failure_hook(REF_NOTICE, _on_failed)
 
 
+def _on_change(row: OutboxMessage) -> None:
+    """A notice was delayed (429/backoff) or finally sent: the board shows 发送延迟 or not."""
+    action_id = (row.ref_id or "").split(":")[0]
+    if action_id.isdigit() and row.method == "send_message":
+        BOARD.mark(int(action_id))
+
+
+register_change_hook(REF_NOTICE, _on_change)
+
+
 # ------------------------------------------------------------------------------ the live board
 
 
@@ -241,12 +260,29 @@ def board_text(session: Session, action: JointAction, tz: ZoneInfo) -> str:
         return "、".join(esc(n) for n in items) or texts.DSP_NOBODY_LIST
 
     declined = [f"{n}（{r or texts.DSP_REASON_PENDING}）" for n, r in counts.declined]
+    delayed = ""
+    if counts.delayed:
+        delayed = texts.DSP_BOARD_DELAYED.format(count=len(counts.delayed), names="、".join(
+            texts.DSP_BOARD_DELAYED_NAME.format(name=esc(n), at=at.astimezone(tz).strftime("%H:%M:%S"))
+            for n, at in counts.delayed))
     return texts.DSP_BOARD.format(
         number=action.number, status=texts.DSP_BOARD_CANCELLED if action.status == ActionStatus.CANCELLED else "",
         when=fmt_when(action.starts_at, tz), place=esc(action.place_text),
         n_ack=len(counts.acked), acked=names(counts.acked), n_decline=len(declined), declined=names(declined),
         n_silent=len(counts.silent), silent=names(counts.silent), n_failed=len(counts.failed), failed=names(counts.failed),
+        delayed=delayed, result=result_text(session, action),
     )
+
+
+def result_text(session: Session, action: JointAction) -> str:
+    """The recorded result, for the board ("" until recorded)."""
+    result = acts.result_of(session=session, action_id=action.id or 0)
+    if result is None:
+        return ""
+    return texts.DSP_BOARD_RESULT.format(
+        households=result.households_checked, problems=result.problems_found, cases=result.cases_opened,
+        photos=len(result.photo_file_ids),
+        notes=texts.DSP_BOARD_RESULT_NOTES.format(notes=esc(result.notes)) if result.notes else "")
 
 
 def board_markup(action: JointAction) -> InlineKeyboardMarkup | None:

@@ -4,6 +4,7 @@ decisions (决议) and /agenda for everyone. Words and outbox rows: handlers/mee
 from __future__ import annotations
 
 import warnings
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import select
@@ -19,6 +20,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 import texts
+from db import actions as acts
 from db import meetings as mdb
 from db.meetings import Attendance, Decision, DecisionStatus, Meeting, MeetingInputError, MeetingStatus
 from db.models import Person, Role, utcnow
@@ -635,33 +637,40 @@ async def got_decision_deadline(update: Update, context: BotContext) -> int:
 
 
 async def agenda(update: Update, context: BotContext) -> None:
-    """My upcoming meetings and open decision deadlines (joint actions once dispatch is on main)."""
+    """My upcoming meetings, joint actions (called and not declined, or dispatched by me) and open
+    decision deadlines, in one list by time: what matters is what comes next, whatever its kind."""
     actor = context.require_actor()
     now = utcnow()
-    lines = [texts.AGENDA_TITLE]
+    markup = None
+    entries: list[tuple[datetime, str]] = []
     if actor.person_id is not None:
         with context.db.session() as session:
             meetings = mdb.upcoming_for(session=session, person_id=actor.person_id, now=now)
+            actions = acts.upcoming_for(session=session, person_id=actor.person_id, now=now)
             decisions = mdb.open_decisions_of(session=session, owner_id=actor.person_id)
-        if meetings:
-            lines.append(texts.AGENDA_MEETINGS)
-            lines += [texts.AGENDA_MEETING_LINE.format(when=notices.when_text(m.starts_at), title=esc(m.title),
-                                                       kind=m.kind, status=texts.AGENDA_STATUS.get(a.status, ""))
-                      for m, a in meetings]
+        entries += [(m.starts_at, texts.AGENDA_MEETING_LINE.format(
+            when=notices.when_text(m.starts_at), title=esc(m.title), kind=m.kind,
+            status=texts.AGENDA_STATUS.get(a.status, ""))) for m, a in meetings]
+        entries += [(u.action.starts_at, texts.AGENDA_ACTION_LINE.format(
+            when=notices.when_text(u.action.starts_at), number=u.action.number, place=esc(u.action.place_text),
+            status=_action_status(u))) for u in actions]
+        entries += [(d.deadline_at, texts.AGENDA_DECISION_LINE.format(
+            deadline=notices.when_text(d.deadline_at), text=esc(d.text),
+            overdue=texts.AGENDA_OVERDUE if d.deadline_at < now else "")) for d in decisions]
         if decisions:
-            lines.append(texts.AGENDA_DECISIONS)
-            lines += [texts.AGENDA_DECISION_LINE.format(deadline=notices.when_text(d.deadline_at), text=esc(d.text),
-                                                        overdue=texts.AGENDA_OVERDUE if d.deadline_at < now else "")
-                      for d in decisions]
-        if not meetings and not decisions:
-            lines.append(texts.AGENDA_NOTHING)
-        markup = _buttons(*[[(f"{texts.MT_BTN_DECISION_DONE} {d.text}"[:30], encode(F, "dd", d.id or 0))]
-                            for d in decisions[:5]]) if decisions else None
-    else:
+            markup = _buttons(*[[(f"{texts.MT_BTN_DECISION_DONE} {d.text}"[:30], encode(F, "dd", d.id or 0))]
+                                for d in decisions[:5]])
+    lines = [texts.AGENDA_TITLE] + [line for _at, line in sorted(entries, key=lambda e: e[0])]
+    if not entries:
         lines.append(texts.AGENDA_NOTHING)
-        markup = None
-    lines.append(texts.AGENDA_ACTIONS_PENDING)
     await _say(update, "\n".join(lines), markup)
+
+
+def _action_status(upcoming: acts.UpcomingAction) -> str:
+    parts = [texts.AGENDA_ACTION_DISPATCHED] if upcoming.dispatched else []
+    if upcoming.response is not None:
+        parts.append(texts.AGENDA_ACTION_STATUS.get(upcoming.response, ""))
+    return "，".join(parts)
 
 
 # ------------------------------------------------------------------ wiring

@@ -12,6 +12,13 @@ private chat and 20/min per group. Several worker processes may share one Postgr
 rows are claimed with `FOR UPDATE SKIP LOCKED`, a chat with a row in flight is never claimed by
 another worker, and only claims older than `stale_claim` (or this worker's own, after a restart)
 are re-queued.
+
+The limits are per worker process, not shared: each process paces itself to its own
+`per_second` (Settings.delivery_per_second, env DELIVERY_PER_SECOND) and knows only its own
+chats' last sends. Telegram's ~30/s is per bot token, so the default is ONE worker per bot
+token (the one started by `app.py`). To run N workers against one token, split the budget:
+set DELIVERY_PER_SECOND to 30/N in each (e.g. 15 with two), or they will earn 429s together.
+The per-chat spacing holds across workers only because a chat with a row in flight is skipped.
 """
 
 from __future__ import annotations
@@ -45,6 +52,17 @@ FAILURE_HOOKS: dict[str, FailureHook] = {}
 def register_failure_hook(ref_type: str, hook: FailureHook) -> None:
     """Features call this at import time: 'tell the sender' when a notice cannot be delivered."""
     FAILURE_HOOKS[ref_type] = hook
+
+
+# ref_type -> hook called after a row of that type was sent or put back with a delay (429,
+# backoff), outside any transaction; must be quick and must not raise (e.g. mark a view dirty).
+ChangeHook = Callable[[OutboxMessage], None]
+CHANGE_HOOKS: dict[str, ChangeHook] = {}
+
+
+def register_change_hook(ref_type: str, hook: ChangeHook) -> None:
+    """Features call this at import time to follow their rows (e.g. the board's 发送延迟)."""
+    CHANGE_HOOKS[ref_type] = hook
 
 
 # ref_type -> loader that turns a stored payload into call arguments, e.g. a PNG kept in a feature
@@ -284,6 +302,12 @@ class DeliveryWorker:
                         hook(session, fresh)
                 except Exception:
                     log.exception("failure hook for %s %s failed", fresh.ref_type, fresh.ref_id)
+        observer = CHANGE_HOOKS.get(fresh.ref_type or "")
+        if observer is not None and status in (OutboxStatus.SENT, OutboxStatus.PENDING):
+            try:
+                observer(fresh)
+            except Exception:
+                log.exception("change hook for %s %s failed", fresh.ref_type, fresh.ref_id)
         if status == OutboxStatus.PENDING:
             self.wake()
 

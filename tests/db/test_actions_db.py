@@ -107,3 +107,32 @@ def test_nudge_rounds_then_escalation_then_nothing_after_start(db: Database) -> 
         rows = session.exec(select(OutboxMessage)).all()
     assert not [r for r in rows if "将于" in r.payload.get("text", "")]  # not sent after the start ...
     assert [r for r in rows if r.chat_id == 1005 and "未能按时发送" in r.payload.get("text", "")]  # ... the coordinator is told
+
+
+def test_board_tells_delayed_from_silent_and_agenda_actions(db: Database) -> None:
+    seed_roster(db)
+    action = _create(db, starts_in=timedelta(hours=5))
+    later = _create(db, starts_in=timedelta(days=2))
+    retry_at = utcnow() + timedelta(seconds=30)
+    with db.session() as session:
+        people = {p.name: p for _r, p in acts.recipients_of(session=session, action_id=action.id)}
+        for row in session.exec(select(OutboxMessage).where(OutboxMessage.ref_id.like(f"{action.id}:%"))).all():  # type: ignore[union-attr]
+            if row.chat_id == 1001:  # Telegram answered 429 retry_after=30 for 浮桥队员甲's notice
+                row.attempts, row.next_attempt_at, row.last_error = 1, retry_at, "429 retry_after=30"
+            elif row.chat_id == 1002:  # not tried yet: queued, not delayed
+                row.next_attempt_at = utcnow() + timedelta(seconds=5)
+            session.add(row)
+        recipients = {p.name: r for r, p in acts.recipients_of(session=session, action_id=later.id)}
+        acts.answer(session=session, recipient=recipients["江南队员乙"], response=Response.DECLINE, reason="请假", actor_telegram_id=1002)
+    with db.session() as session:
+        counts = acts.board_counts(session=session, action_id=action.id)
+        text = notices.board_text(session, action, TZ)
+        assert counts.delayed == [("浮桥队员甲", retry_at)] and counts.silent == ["江南队员乙", "区直队员丙"]
+        assert "发送延迟 1：浮桥队员甲（预计 " + retry_at.astimezone(TZ).strftime("%H:%M:%S") in text
+        assert acts.board_counts(session=session, action_id=action.id, now=retry_at).delayed == []  # due again
+        upcoming = acts.upcoming_for(session=session, person_id=people["江南队员乙"].id, now=utcnow())
+        assert [u.action.number for u in upcoming] == [action.number]  # declined the later one
+        upcoming = acts.upcoming_for(session=session, person_id=people["浮桥队员甲"].id, now=utcnow())
+        assert [u.action.number for u in upcoming] == [action.number, later.number]
+        assert acts.upcoming_for(session=session, person_id=people["浮桥队员甲"].id, now=action.starts_at) == [
+            acts.upcoming_for(session=session, person_id=people["浮桥队员甲"].id, now=utcnow())[1]]

@@ -10,7 +10,7 @@ import pytest
 from db.engine import Database
 from sandbox.driver import Driver
 from sandbox.emulator import BotApiEmulator
-from tests.e2e.harness import ROSTER, BotProcess, Stack, seed_roster
+from tests.e2e.harness import ROSTER, TEST_TOKEN, BotProcess, Stack, seed_roster
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,12 +30,14 @@ async def stack(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
         await bot.start()
         yield Stack(emu=emu, driver=Driver(emu), bot=bot, db=db, members={m.key: m for m in ROSTER})
     finally:
-        code = await bot.stop()
+        await bot.stop()
         await emu.stop()
         db.dispose()
-        if request.node.rep_call_failed if hasattr(request.node, "rep_call_failed") else False:
-            print(bot.log())
-        del code
+        log = bot.log()
+        if getattr(request.node, "rep_call_failed", False):
+            print(log)  # shown by pytest under the failed test
+    secret = TEST_TOKEN.split(":", 1)[1]
+    assert secret not in log, "the bot token appeared in the bot's log"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

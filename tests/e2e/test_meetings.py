@@ -50,6 +50,7 @@ def seed_meeting(stack: Stack, starts_at: datetime, offsets: list[int], names: s
         return meeting.id  # type: ignore[return-value]
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.bot_env(CLOCK_TICK_SECONDS="5")  # the precise wake-up, not a fast tick, makes it on time
 async def test_meeting_in_chat_invites_leave_change_and_reminder_on_time(stack: Stack) -> None:
     coordinator, officer, officer2 = known(stack, "coordinator", "officer", "officer2")
@@ -153,6 +154,7 @@ async def test_reminder_after_start_is_missed_and_organiser_told(stack: Stack) -
     assert not any("会议提醒" in m.text for m in officer.messages)
 
 
+@pytest.mark.sqlite_only
 async def test_decision_deadline_reminds_owner_and_escalates(stack: Stack) -> None:
     coordinator, officer = known(stack, "coordinator", "officer")
     seed_meeting(stack, datetime.now(UTC) + timedelta(hours=2), [60], "浮桥队员甲")
