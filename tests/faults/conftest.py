@@ -15,7 +15,7 @@ from db.engine import Database
 from sandbox.driver import Driver
 from sandbox.emulator import BotApiEmulator
 from tests.e2e.conftest import pytest_configure, pytest_runtest_makereport  # noqa: F401  (markers, failure logs)
-from tests.e2e.harness import ROSTER, BotProcess, Stack, seed_roster
+from tests.e2e.harness import ROSTER, TEST_TOKEN, BotProcess, Stack, seed_roster
 from tests.faults.crowd import CROWD
 
 
@@ -42,5 +42,7 @@ async def crowd(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
         await bot.stop()
         await emu.stop()
         db.dispose()
+        log = bot.log()
         if getattr(request.node, "rep_call_failed", False):
-            print(bot.log()[-20000:])
+            print(log[-20000:])
+    assert TEST_TOKEN.split(":", 1)[1] not in log, "the bot token appeared in the bot's log"
