@@ -30,7 +30,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return cmd_demo(settings, _args)
     from admin_commands import ensure_reference_data
     from app import build_application, serve_polling
-    from db.migrate import upgrade
+    from db.migrate import upgrade_if_needed
     from instance_lock import AlreadyRunning, InstanceLock
 
     lock = InstanceLock(settings.database_url, settings.token)
@@ -40,7 +40,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         print("已有一个机器人进程在使用同一令牌和数据库运行，本进程不启动。Another instance is running; not starting.",
               file=sys.stderr)
         return 3
-    upgrade(settings.database_url)
+    upgrade_if_needed(settings.database_url)
     ensure_reference_data(settings)
     app = build_application(settings)
     if settings.webhook_url:

@@ -6,6 +6,7 @@ own date (`version_as_of`).
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 
 from sqlalchemy import func
@@ -157,18 +158,25 @@ def promote(*, session: Session, alias_id: int, actor_person_id: int | None) -> 
 class CatalogueService:
     """The current catalogue and its search index, rebuilt when a newer version appears.
 
-    A version imported by the CLI in another process is noticed on the next lookup (one cheap
-    `max(id)` query), so the bot never answers from a stale list.
+    A version imported by the CLI in another process is noticed within a second (one cheap
+    `max(id)` query at most once per CHECK_SECONDS); imports in the bot itself refresh at once.
     """
+
+    CHECK_SECONDS = 1.0
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._checked_at = -1e9
         self.version: CatalogueVersion | None = None
         self.items: list[CatalogueItem] = []
         self.by_code: dict[str, CatalogueItem] = {}
         self.index: SearchIndex = SearchIndex([])
 
     def refresh(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and self.version is not None and now - self._checked_at < self.CHECK_SECONDS:
+            return
+        self._checked_at = now
         with self.db.session() as session:
             newest = latest_version_id(session=session)
             if not force and self.version is not None and newest == self.version.id:

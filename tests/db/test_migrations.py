@@ -21,3 +21,16 @@ def test_models_and_migrations_agree(db: Database) -> None:
 def test_one_head() -> None:
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1
+
+
+def test_head_read_from_files_matches_alembic() -> None:
+    from db.migrate import head_revision
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revision() == script.get_current_head()
+
+
+def test_upgrade_if_needed_skips_a_current_database(db: Database) -> None:
+    from db.migrate import upgrade_if_needed
+
+    assert upgrade_if_needed(db.url) is False
