@@ -16,8 +16,8 @@ import argparse
 import asyncio
 import random
 import re
-import tempfile
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
