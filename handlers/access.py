@@ -52,16 +52,18 @@ async def contact(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.CONTACT_NOT_OWN)
         return
     phone = normalize_phone(shared.phone_number)
+    deactivated = False
+    actor = None
     with context.db.session() as session:
         person = people.by_phone(session=session, phone=phone) if phone else None
-        if person is None:
-            actor = None
-        elif not person.active:
-            await message.reply_text(texts.CONTACT_DEACTIVATED)
-            return
-        else:
+        if person is not None and not person.active:
+            deactivated = True
+        elif person is not None:
             people.bind(session=session, person=person, telegram_id=update.effective_user.id, how="contact")
             actor = Actor.from_person(person)
+    if deactivated:
+        await message.reply_text(texts.CONTACT_DEACTIVATED)
+        return
     if actor is None:
         masked = (phone or shared.phone_number or "")[:3] + "****" + (phone or "")[-4:]
         await message.reply_text(texts.CONTACT_NOT_ON_ROSTER.format(phone=esc(masked)))
@@ -117,13 +119,15 @@ async def invite(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.INVITE_USAGE)
         return
     actor = context.require_actor()
+    token = name = None
     with context.db.session() as session:
         person = people.by_phone(session=session, phone=phone)
-        if person is None:
-            await message.reply_text(texts.INVITE_NOT_ON_ROSTER.format(phone=phone))
-            return
-        token = people.create_invite(session=session, phone=phone, created_by=actor.person_id).token
-        name = person.name
+        if person is not None:
+            token = people.create_invite(session=session, phone=phone, created_by=actor.person_id).token
+            name = person.name
+    if token is None:
+        await message.reply_text(texts.INVITE_NOT_ON_ROSTER.format(phone=phone))
+        return
     link = create_deep_linked_url(context.bot.username, "inv_" + token)
     await message.reply_text(texts.INVITE_CREATED.format(name=esc(name), phone=phone, link=esc(link)))
 

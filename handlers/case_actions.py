@@ -37,7 +37,7 @@ from handlers.case_views import (
     routed_people,
     wake_delivery,
 )
-from handlers.common import esc, refuse
+from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
 from jobs import clock
 from knowledge.cases import (
@@ -189,48 +189,49 @@ async def ask_text(update: Update, context: BotContext) -> int:
         await refuse(update, texts.FORGED_BUTTON)
         return ConversationHandler.END
     actor = context.actor
+    refusal_text: str | None = None
+    prompt = ""
     with context.db.session() as session:
         if data.action == "dec":
-            return await _ask_decision_why(update, context, session, data.ident, data.version)
-        lead, problem = _load_checked(session, actor, data.ident, data.version)
-        if problem is None and lead is not None and data.action == "disp" and lead.disputed:
-            problem = texts.LEAD_DISPUTE_OPEN_ALREADY
-        if problem is None and lead is not None and data.action in ("xfer", "rej"):
-            target = LeadState.TRANSFERRED if data.action == "xfer" else LeadState.REJECTED
-            if target not in TRANSITIONS[LeadState(lead.state)]:
-                problem = texts.LEAD_ILLEGAL_TRANSITION.format(current=lead.state, target=target.value)
-        if problem is not None or lead is None or data.action not in TEXT_ACTIONS:
-            await query.answer(refusal(problem or texts.FORGED_BUTTON), show_alert=True)
-            return ConversationHandler.END
-        prompt = TEXT_ACTIONS[data.action].format(number=lead.number)
-        context.user_data["lead_pending"] = {
-            "action": data.action, "lead_id": lead.id, "version": lead.version,
-            "message_id": query.message.message_id if query.message else None,
-        }
+            refusal_text, prompt = _decision_prompt(context, session, data.ident, data.version)
+        else:
+            lead, problem = _load_checked(session, actor, data.ident, data.version)
+            if problem is None and lead is not None and data.action == "disp" and lead.disputed:
+                problem = texts.LEAD_DISPUTE_OPEN_ALREADY
+            if problem is None and lead is not None and data.action in ("xfer", "rej"):
+                target = LeadState.TRANSFERRED if data.action == "xfer" else LeadState.REJECTED
+                if target not in TRANSITIONS[LeadState(lead.state)]:
+                    problem = texts.LEAD_ILLEGAL_TRANSITION.format(current=lead.state, target=target.value)
+            if problem is not None or lead is None or data.action not in TEXT_ACTIONS:
+                refusal_text = refusal(problem or texts.FORGED_BUTTON)
+            else:
+                prompt = TEXT_ACTIONS[data.action].format(number=lead.number)
+                context.user_data["lead_pending"] = {
+                    "action": data.action, "lead_id": lead.id, "version": lead.version,
+                    "message_id": query.message.message_id if query.message else None,
+                }
+    # Telegram is called only after the session closed (see tests/unit/test_no_await_inside_sessions.py).
+    if refusal_text is not None:
+        await query.answer(refusal_text, show_alert=True)
+        return ConversationHandler.END
     await query.answer()
     await context.bot.send_message(query.from_user.id, prompt)
     return TEXT
 
 
-async def _ask_decision_why(update: Update, context: BotContext, session: Session, dispute_id: str, choice: str) -> int:
-    query = update.callback_query
-    assert query is not None
+def _decision_prompt(context: BotContext, session: Session, dispute_id: str, choice: str) -> tuple[str | None, str]:
+    """(refusal, prompt) for a legal reviewer's decision button; remembers the pending decision."""
     dispute = session.get(LeadDispute, int(dispute_id)) if dispute_id.isdigit() else None
     lead = lead_db.by_id(session=session, lead_id=dispute.lead_id) if dispute else None
     if dispute is None or lead is None or not may_decide(context.actor, lead):
-        await query.answer(texts.NO_PERMISSION, show_alert=True)
-        return ConversationHandler.END
+        return texts.NO_PERMISSION, ""
     if dispute.decided_at is not None:
-        await query.answer(texts.LEAD_DISPUTE_NOT_OPEN, show_alert=True)
-        return ConversationHandler.END
+        return texts.LEAD_DISPUTE_NOT_OPEN, ""
     subject = _subject_of_choice(lead, choice)
     if subject is None:
-        await refuse(update, texts.FORGED_BUTTON)
-        return ConversationHandler.END
+        return texts.FORGED_BUTTON, ""
     context.user_data["lead_pending"] = {"action": "dec", "dispute_id": dispute.id, "choice": choice}
-    await query.answer()
-    await context.bot.send_message(query.from_user.id, texts.LEAD_ASK_WHY.format(number=lead.number, subject=subject))
-    return TEXT
+    return None, texts.LEAD_ASK_WHY.format(number=lead.number, subject=subject)
 
 
 def _subject_of_choice(lead: Lead, choice: str) -> str | None:
@@ -346,13 +347,24 @@ async def on_set_item(update: Update, context: BotContext) -> None:
     view = catalogue_of(context)
     item = view.by_code(data.version)
     tz = context.settings.tz
+    try:
+        reply = _change_item(context, actor, ident, item, tz)
+    except Refusal as refused:
+        await query.answer(refused.text, show_alert=True)
+        return
+    wake_delivery(context)
+    await query.answer()
+    await context.bot.send_message(query.from_user.id, reply)
+
+
+def _change_item(context: BotContext, actor: Actor | None, ident: list[str], item: Any, tz: Any) -> str:
+    """Re-route a lead to another item in one transaction; returns the reply for the presser."""
     with context.db.session() as session:
         lead, problem = _load_checked(session, actor, ident[0], ident[1])
         if problem is None and item is None:
             problem = texts.FORGED_BUTTON
         if problem is not None or lead is None or actor is None or item is None:
-            await query.answer(refusal(problem or texts.LEAD_NOT_FOUND), show_alert=True)
-            return
+            raise Refusal(refusal(problem or texts.LEAD_NOT_FOUND))
         before = lead_db.snapshot(lead)
         on = lead.discovered_at.astimezone(tz).date()
         basis = basis_for(item, lead.street, on)
@@ -368,11 +380,8 @@ async def on_set_item(update: Update, context: BotContext) -> None:
                         prefix=texts.LEAD_NOTICE_REROUTED.format(number=lead.number, why=texts.LEAD_BTN_ITEM))
         notify_reporter(session, lead, texts.LEAD_REPORTER_ITEM.format(
             number=lead.number, item=esc(item.name), consequence=lead_consequence(lead).line), actor=actor)
-        reply = texts.LEAD_ITEM_CHANGED.format(number=lead.number, item=esc(item.name),
-                                               consequence=lead_consequence(lead).line, recipients=names(people))
-    wake_delivery(context)
-    await query.answer()
-    await context.bot.send_message(query.from_user.id, reply)
+        return texts.LEAD_ITEM_CHANGED.format(number=lead.number, item=esc(item.name),
+                                              consequence=lead_consequence(lead).line, recipients=names(people))
 
 
 def before_ids(snapshot: dict[str, Any]) -> set[int]:

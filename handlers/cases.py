@@ -707,19 +707,26 @@ async def on_duplicate(update: Update, context: BotContext) -> int:
         await stale_button(update, context)
         return DUPLICATE
     _, photos = _lead_from_draft(context, draft, actor)
+    number = None
     with context.db.session() as session:
         existing = lead_db.by_id(session=session, lead_id=int(data.ident))
-        if existing is None or existing.item_code != draft.get("item_code"):
-            await stale_button(update, context)
-            return DUPLICATE
-        added = lead_db.add_photos(session=session, lead=existing, photos=photos, by_person_id=actor.person_id)
-        note = f"合并上报（{actor.name}）：{draft.get('description', '')}"[:600]
-        lead_db.note_merge(session=session, lead=existing, by_person_id=actor.person_id,
-                           by_telegram_id=actor.telegram_id, note=note, photos=added)
-        lead_db.delete_draft(session=session, reporter_id=actor.person_id)
-        number = existing.number
+        if existing is not None and existing.item_code == draft.get("item_code"):
+            number = _merge_into(session, existing, photos, draft, actor)
+    if number is None:
+        await stale_button(update, context)
+        return DUPLICATE
     await _send(update, context, texts.CASE_MERGED.format(number=number), keyboards.main_menu(actor.role))
     return ConversationHandler.END
+
+
+def _merge_into(session: Any, existing: Any, photos: Any, draft: dict[str, Any], actor: Actor) -> str:
+    """Add this report's photos and a note to an existing lead; returns its number."""
+    added = lead_db.add_photos(session=session, lead=existing, photos=photos, by_person_id=actor.person_id)
+    note = f"合并上报（{actor.name}）：{draft.get('description', '')}"[:600]
+    lead_db.note_merge(session=session, lead=existing, by_person_id=actor.person_id,
+                       by_telegram_id=actor.telegram_id, note=note, photos=added)
+    lead_db.delete_draft(session=session, reporter_id=actor.person_id)
+    return existing.number
 
 
 async def _file(update: Update, context: BotContext, draft: dict[str, Any], actor: Actor) -> int:

@@ -52,3 +52,15 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         return wrapper
 
     return decorate
+
+
+class Refusal(Exception):
+    """Raised inside a database session to refuse; the caller answers after the session closed.
+
+    Telegram must never be awaited while a session is open (on SQLite the session holds the
+    write lock, and the next update would block the event loop waiting for it).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text

@@ -212,14 +212,16 @@ async def on_plan(update: Update, context: BotContext) -> int | None:
         draft["plan_entry_id"] = None
         await query.edit_message_text(texts.DSP_ASK_OFF_PLAN)
         return OFF_PLAN
+    label = None
     with context.db.session() as session:
         entry = session.get(acts.PlanEntry, int(cb.ident))
         scope: Scope = draft["scope"]
-        if entry is None or not entry.active or (scope.zone is not None and entry.zone != scope.zone):
-            await refuse(update, texts.FORGED_BUTTON)
-            return None
-        draft["plan_entry_id"], draft["off_plan_reason"], draft["plan_lead"] = entry.id, None, entry.lead_department
-        label = f"#{entry.id} {entry.item_code}"
+        if entry is not None and entry.active and (scope.zone is None or entry.zone == scope.zone):
+            draft["plan_entry_id"], draft["off_plan_reason"], draft["plan_lead"] = entry.id, None, entry.lead_department
+            label = f"#{entry.id} {entry.item_code}"
+    if label is None:
+        await refuse(update, texts.FORGED_BUTTON)
+        return None
     await query.edit_message_text(esc(label))
     return await _ask_lead(update, context)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import unicodedata
 import warnings
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -20,12 +22,12 @@ from telegram.warnings import PTBUserWarning
 
 import texts
 from db import actions as acts
-from db import outbox
+from db import audit, outbox
 from db.actions import ActionRecipient, ActionStatus, JointAction, Response
 from db.models import OutboxMessage, OutboxStatus, Role, utcnow
 from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import esc, refuse
+from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
 from jobs import clock
 from knowledge.timeparse import TimeParseError, parse_when
@@ -227,32 +229,38 @@ async def on_cancel_yes(update: Update, context: BotContext) -> None:
     tz = context.settings.tz
     with context.db.session() as session:
         fresh = session.get(JointAction, action.id, with_for_update=context.db.is_postgres)
-        if fresh is None or fresh.status != ActionStatus.ACTIVE:
-            await refuse(update, texts.DSP_ACTION_OVER)
-            return
-        fresh.status, fresh.cancelled_at = ActionStatus.CANCELLED, utcnow()
-        session.add(fresh)
-        clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=fresh.id or 0)
-        unsent = {row.ref_id for row in acts.notice_rows(session=session, action_id=fresh.id or 0)
-                  if row.status == OutboxStatus.PENDING}
-        _cancel_pending(session, fresh.id or 0)
-        text = texts.DSP_CANCEL_NOTICE.format(number=fresh.number, when=notices.fmt_when(fresh.starts_at, tz))
-        for row, person in acts.recipients_of(session=session, action_id=fresh.id or 0):
-            ref = f"{fresh.id}:{row.id}"
-            if person.telegram_id is None or ref in unsent and not _ever_sent(session, ref):
-                continue
-            outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
-                           ref_type=notices.REF_COORD, ref_id=fresh.id, dedupe_key=f"dsp:{fresh.id}:cancel:{row.id}")
-        from db import audit
-        audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
-                     action="dispatch.cancel", entity_type="action", entity_id=fresh.number,
-                     before={"status": "active"}, after={"status": "cancelled"})
-        number = fresh.number
+        over = fresh is None or fresh.status != ActionStatus.ACTIVE
+        if not over:
+            number = _cancel_action(session, fresh, actor, tz)
+    if over:
+        await refuse(update, texts.DSP_ACTION_OVER)
+        return
     context.services.extras["delivery"].wake()
     notices.BOARD.mark(action.id or 0)
     assert update.callback_query is not None
     await update.callback_query.answer()
     await update.callback_query.edit_message_text(texts.DSP_CANCEL_DONE.format(number=number))
+
+
+def _cancel_action(session: Session, fresh: JointAction, actor: Actor, tz: ZoneInfo) -> str:
+    """Mark the action cancelled, stop its clock items and tell everyone who got a notice."""
+    fresh.status, fresh.cancelled_at = ActionStatus.CANCELLED, utcnow()
+    session.add(fresh)
+    clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=fresh.id or 0)
+    unsent = {row.ref_id for row in acts.notice_rows(session=session, action_id=fresh.id or 0)
+              if row.status == OutboxStatus.PENDING}
+    _cancel_pending(session, fresh.id or 0)
+    text = texts.DSP_CANCEL_NOTICE.format(number=fresh.number, when=notices.fmt_when(fresh.starts_at, tz))
+    for row, person in acts.recipients_of(session=session, action_id=fresh.id or 0):
+        ref = f"{fresh.id}:{row.id}"
+        if person.telegram_id is None or ref in unsent and not _ever_sent(session, ref):
+            continue
+        outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
+                       ref_type=notices.REF_COORD, ref_id=fresh.id, dedupe_key=f"dsp:{fresh.id}:cancel:{row.id}")
+    audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
+                 action="dispatch.cancel", entity_type="action", entity_id=fresh.number,
+                 before={"status": "active"}, after={"status": "cancelled"})
+    return fresh.number
 
 
 def _cancel_pending(session, action_id: int) -> None:  # type: ignore[no-untyped-def]
@@ -326,38 +334,40 @@ async def on_edit_place(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     actor = context.require_actor()
     settings = context.settings
-    with context.db.session() as session:
-        action = session.get(JointAction, edit.get("id"), with_for_update=context.db.is_postgres)
-        if action is None or not _manages(actor, action) or action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
-            await message.reply_text(texts.DSP_ACTION_OVER)
-            return ConversationHandler.END
-        before = {"starts_at": action.starts_at.isoformat(), "place": action.place_text}
-        time_changed = "starts_at" in edit and edit["starts_at"] != action.starts_at
-        place_changed = "place" in edit and (edit["place"], edit["lat"], edit["lon"]) != (
-            action.place_text, action.latitude, action.longitude)
-        if not time_changed and not place_changed:
-            await message.reply_text(texts.DSP_EDIT_NOTHING)
-            return ConversationHandler.END
-        prefix = notices.update_prefix(settings.tz, old_when=action.starts_at if time_changed else None,
-                                       old_place=action.place_text if place_changed else None)
-        if time_changed:
-            action.starts_at = edit["starts_at"]
-            acts.reset_answers(session=session, action=action, actor_person_id=actor.person_id,
-                               actor_telegram_id=actor.telegram_id)
-        if place_changed:
-            action.place_text, action.latitude, action.longitude = edit["place"], edit["lat"], edit["lon"]
-        action.version += 1
-        session.add(action)
-        clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=action.id or 0)
-        _cancel_pending(session, action.id or 0)
-        count = notices.enqueue_notices(session, action, settings.tz, prefix=prefix)
-        notices.schedule_clock(session, action, nudge_minutes=settings.dispatch_nudge_minutes,
-                               remind_minutes=settings.dispatch_remind_before_minutes)
-        from db import audit
-        audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
-                     action="dispatch.edit", entity_type="action", entity_id=action.number, before=before,
-                     after={"starts_at": action.starts_at.isoformat(), "place": action.place_text})
-        number, aid = action.number, action.id or 0
+    try:
+        with context.db.session() as session:
+            action = session.get(JointAction, edit.get("id"), with_for_update=context.db.is_postgres)
+            if action is None or not _manages(actor, action) or action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
+                raise Refusal(texts.DSP_ACTION_OVER)
+            before = {"starts_at": action.starts_at.isoformat(), "place": action.place_text}
+            time_changed = "starts_at" in edit and edit["starts_at"] != action.starts_at
+            place_changed = "place" in edit and (edit["place"], edit["lat"], edit["lon"]) != (
+                action.place_text, action.latitude, action.longitude)
+            if not time_changed and not place_changed:
+                raise Refusal(texts.DSP_EDIT_NOTHING)
+            prefix = notices.update_prefix(settings.tz, old_when=action.starts_at if time_changed else None,
+                                           old_place=action.place_text if place_changed else None)
+            if time_changed:
+                action.starts_at = edit["starts_at"]
+                acts.reset_answers(session=session, action=action, actor_person_id=actor.person_id,
+                                   actor_telegram_id=actor.telegram_id)
+            if place_changed:
+                action.place_text, action.latitude, action.longitude = edit["place"], edit["lat"], edit["lon"]
+            action.version += 1
+            session.add(action)
+            clock.cancel(session=session, ref_type=notices.REF_ACTION, ref_id=action.id or 0)
+            _cancel_pending(session, action.id or 0)
+            count = notices.enqueue_notices(session, action, settings.tz, prefix=prefix)
+            notices.schedule_clock(session, action, nudge_minutes=settings.dispatch_nudge_minutes,
+                                   remind_minutes=settings.dispatch_remind_before_minutes)
+            from db import audit
+            audit.record(session=session, actor_person_id=actor.person_id, actor_telegram_id=actor.telegram_id,
+                         action="dispatch.edit", entity_type="action", entity_id=action.number, before=before,
+                         after={"starts_at": action.starts_at.isoformat(), "place": action.place_text})
+            number, aid = action.number, action.id or 0
+    except Refusal as refused:
+        await message.reply_text(refused.text)
+        return ConversationHandler.END
     context.services.extras["delivery"].wake()
     notices.BOARD.mark(aid)
     done = texts.DSP_EDIT_DONE_RECONFIRM if time_changed else texts.DSP_EDIT_DONE
@@ -449,15 +459,18 @@ async def on_result_done(update: Update, context: BotContext) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer()
     actor = context.require_actor()
-    with context.db.session() as session:
-        action = session.get(JointAction, draft.get("id"))
-        if action is None or not _manages(actor, action) or "cases" not in draft:
-            await refuse(update, texts.FORGED_BUTTON)
-            return ConversationHandler.END
-        acts.save_result(session=session, action=action, households_checked=draft["households"],
-                         problems_found=draft["problems"], cases_opened=draft["cases"], notes=draft.get("notes"),
-                         photo_file_ids=draft.get("photos", []), actor_person_id=actor.person_id,
-                         actor_telegram_id=actor.telegram_id)
+    try:
+        with context.db.session() as session:
+            action = session.get(JointAction, draft.get("id"))
+            if action is None or not _manages(actor, action) or "cases" not in draft:
+                raise Refusal(texts.FORGED_BUTTON)
+            acts.save_result(session=session, action=action, households_checked=draft["households"],
+                             problems_found=draft["problems"], cases_opened=draft["cases"], notes=draft.get("notes"),
+                             photo_file_ids=draft.get("photos", []), actor_person_id=actor.person_id,
+                             actor_telegram_id=actor.telegram_id)
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return ConversationHandler.END
     notices.BOARD.mark(draft["id"])
     notes = draft.get("notes")
     await context.bot.send_message(update.effective_chat.id, texts.DSP_RESULT_SAVED.format(

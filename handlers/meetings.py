@@ -27,7 +27,7 @@ from db.models import Person, Role, utcnow
 from handlers import keyboards
 from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import esc, refuse, requires
+from handlers.common import Refusal, esc, refuse, requires
 from handlers.context import Actor, BotContext
 from knowledge.timeparse import TimeParseError
 
@@ -175,17 +175,19 @@ async def _attend(update: Update, context: BotContext, ident: str) -> None:
     if actor is None or actor.person_id is None or not ident.isdigit():
         await refuse(update, texts.FORGED_BUTTON)
         return
-    with context.db.session() as session:
-        meeting = session.get(Meeting, int(ident))
-        if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
-            await refuse(update, texts.MT_GONE)
-            return
-        if meeting.starts_at <= utcnow():
-            await refuse(update, texts.MT_STARTED)
-            return
-        row = mdb.respond(session=session, meeting=meeting, person_id=actor.person_id, status=Attendance.ATTENDING,
-                          reason=None, actor_telegram_id=actor.telegram_id)
-        title = meeting.title
+    try:
+        with context.db.session() as session:
+            meeting = session.get(Meeting, int(ident))
+            if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+                raise Refusal(texts.MT_GONE)
+            if meeting.starts_at <= utcnow():
+                raise Refusal(texts.MT_STARTED)
+            row = mdb.respond(session=session, meeting=meeting, person_id=actor.person_id, status=Attendance.ATTENDING,
+                              reason=None, actor_telegram_id=actor.telegram_id)
+            title = meeting.title
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return
     if row is None:
         await refuse(update, texts.MT_NOT_INVITED)
         return
@@ -210,17 +212,20 @@ async def _do_cancel(update: Update, context: BotContext, ident: str) -> None:
         await refuse(update, refusal or texts.NO_PERMISSION)
         return
     actor = context.require_actor()
-    with context.db.session() as session:
-        meeting = session.get(Meeting, meeting.id)
-        person = session.get(Person, actor.person_id) if actor.person_id else None
-        assert meeting is not None
-        if person is None:
-            await refuse(update, texts.MT_NEED_ROSTER)
-            return
-        mdb.update_meeting(session=session, meeting=meeting, actor=person, changes={"status": MeetingStatus.CANCELLED},
-                           actor_telegram_id=actor.telegram_id)
-        notices.plan_reminders(session, meeting, utcnow())
-        count = notices.notify_cancel(session, meeting)
+    try:
+        with context.db.session() as session:
+            meeting = session.get(Meeting, meeting.id)
+            person = session.get(Person, actor.person_id) if actor.person_id else None
+            assert meeting is not None
+            if person is None:
+                raise Refusal(texts.MT_NEED_ROSTER)
+            mdb.update_meeting(session=session, meeting=meeting, actor=person, changes={"status": MeetingStatus.CANCELLED},
+                               actor_telegram_id=actor.telegram_id)
+            notices.plan_reminders(session, meeting, utcnow())
+            count = notices.notify_cancel(session, meeting)
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return
     _wake(context)
     assert update.callback_query is not None
     await update.callback_query.answer()
@@ -233,20 +238,22 @@ async def _decision_done(update: Update, context: BotContext, ident: str) -> Non
     if actor is None or not ident.isdigit():
         await refuse(update, texts.FORGED_BUTTON)
         return
-    with context.db.session() as session:
-        decision = session.get(Decision, int(ident))
-        meeting = session.get(Meeting, decision.meeting_id) if decision else None
-        if decision is None or meeting is None:
-            await refuse(update, texts.FORGED_BUTTON)
-            return
-        if actor.person_id not in (decision.owner_id, meeting.organiser_id) and actor.role != Role.ADMIN:
-            await refuse(update, texts.MT_NOT_OWNER)
-            return
-        changed = mdb.mark_decision_done(session=session, decision=decision, actor_person_id=actor.person_id,
-                                         actor_telegram_id=actor.telegram_id)
-        if changed:
-            notices.notify_decision_done(session, decision)
-        text = decision.text
+    try:
+        with context.db.session() as session:
+            decision = session.get(Decision, int(ident))
+            meeting = session.get(Meeting, decision.meeting_id) if decision else None
+            if decision is None or meeting is None:
+                raise Refusal(texts.FORGED_BUTTON)
+            if actor.person_id not in (decision.owner_id, meeting.organiser_id) and actor.role != Role.ADMIN:
+                raise Refusal(texts.MT_NOT_OWNER)
+            changed = mdb.mark_decision_done(session=session, decision=decision, actor_person_id=actor.person_id,
+                                             actor_telegram_id=actor.telegram_id)
+            if changed:
+                notices.notify_decision_done(session, decision)
+            text = decision.text
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return
     _wake(context)
     reply = texts.MT_DECISION_DONE_OK.format(text=esc(text)) if changed else texts.MT_DECISION_ALREADY_DONE
     await update.callback_query.answer(texts.MT_DONE_BUTTONS)
@@ -398,23 +405,26 @@ async def confirm(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     await query.answer()
     now = utcnow()
-    with context.db.session() as session:
-        organiser = session.get(Person, actor.person_id) if actor.person_id else None
-        if organiser is None or not organiser.active:
-            await _say(update, texts.MT_NEED_ROSTER)
-            return ConversationHandler.END
-        people = list(session.exec(select(Person).where(
-            Person.id.in_(draft["attendee_ids"]), Person.active == True))  # type: ignore[union-attr]  # noqa: E712
-        )
-        meeting = mdb.create_meeting(
-            session=session, organiser=organiser, kind=draft["kind"], title=draft["title"],
-            starts_at=draft["starts_at"], attendees=people, place=draft["place"], latitude=draft["latitude"],
-            longitude=draft["longitude"], agenda=draft["agenda"], offsets=draft["offsets"],
-            recurrence=draft["recurrence"], audience=draft["audience"], actor_telegram_id=actor.telegram_id,
-        )
-        count = notices.invite_all(session, meeting)
-        notices.plan_reminders(session, meeting, now)
-        notices.plan_next_occurrence(session, meeting)
+    try:
+        with context.db.session() as session:
+            organiser = session.get(Person, actor.person_id) if actor.person_id else None
+            if organiser is None or not organiser.active:
+                raise Refusal(texts.MT_NEED_ROSTER)
+            people = list(session.exec(select(Person).where(
+                Person.id.in_(draft["attendee_ids"]), Person.active == True))  # type: ignore[union-attr]  # noqa: E712
+            )
+            meeting = mdb.create_meeting(
+                session=session, organiser=organiser, kind=draft["kind"], title=draft["title"],
+                starts_at=draft["starts_at"], attendees=people, place=draft["place"], latitude=draft["latitude"],
+                longitude=draft["longitude"], agenda=draft["agenda"], offsets=draft["offsets"],
+                recurrence=draft["recurrence"], audience=draft["audience"], actor_telegram_id=actor.telegram_id,
+            )
+            count = notices.invite_all(session, meeting)
+            notices.plan_reminders(session, meeting, now)
+            notices.plan_next_occurrence(session, meeting)
+    except Refusal as refused:
+        await _say(update, refused.text)
+        return ConversationHandler.END
     _wake(context)
     await _say(update, texts.MT_CREATED.format(count=count), keyboards.main_menu(actor.role))
     return ConversationHandler.END
@@ -466,23 +476,26 @@ async def _apply_change(update: Update, context: BotContext, changes: dict[str, 
         await refuse(update, refusal or texts.NO_PERMISSION)
         return ConversationHandler.END
     actor = context.require_actor()
-    with context.db.session() as session:
-        meeting = session.get(Meeting, meeting.id)
-        person = session.get(Person, actor.person_id) if actor.person_id else None
-        assert meeting is not None
-        if person is None:
-            await refuse(update, texts.MT_NEED_ROSTER)
-            return ConversationHandler.END
-        old_when, old_place = notices.when_text(meeting.starts_at), notices.place_text(meeting)
-        mdb.update_meeting(session=session, meeting=meeting, actor=person, changes=changes,
-                           actor_telegram_id=actor.telegram_id)
-        if "starts_at" in changes:
-            what = texts.MT_NOTICE_TIME.format(new=notices.when_text(meeting.starts_at), old=old_when)
-            notices.plan_reminders(session, meeting, utcnow())
-            notices.replan_next(session, meeting)
-        else:
-            what = texts.MT_NOTICE_PLACE.format(new=notices.place_text(meeting), old=old_place)
-        count = notices.notify_change(session, meeting, what)
+    try:
+        with context.db.session() as session:
+            meeting = session.get(Meeting, meeting.id)
+            person = session.get(Person, actor.person_id) if actor.person_id else None
+            assert meeting is not None
+            if person is None:
+                raise Refusal(texts.MT_NEED_ROSTER)
+            old_when, old_place = notices.when_text(meeting.starts_at), notices.place_text(meeting)
+            mdb.update_meeting(session=session, meeting=meeting, actor=person, changes=changes,
+                               actor_telegram_id=actor.telegram_id)
+            if "starts_at" in changes:
+                what = texts.MT_NOTICE_TIME.format(new=notices.when_text(meeting.starts_at), old=old_when)
+                notices.plan_reminders(session, meeting, utcnow())
+                notices.replan_next(session, meeting)
+            else:
+                what = texts.MT_NOTICE_PLACE.format(new=notices.place_text(meeting), old=old_place)
+            count = notices.notify_change(session, meeting, what)
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return ConversationHandler.END
     _wake(context)
     await _say(update, texts.MT_CHANGED.format(count=count))
     return ConversationHandler.END
@@ -616,17 +629,20 @@ async def got_decision_deadline(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     actor = context.require_actor()
     now = utcnow()
-    with context.db.session() as session:
-        meeting = session.get(Meeting, meeting.id)
-        owner = session.get(Person, draft["owner_id"])
-        me = session.get(Person, actor.person_id) if actor.person_id else None
-        if meeting is None or owner is None or me is None:
-            await refuse(update, texts.MT_NEED_ROSTER)
-            return ConversationHandler.END
-        decision = mdb.add_decision(session=session, meeting=meeting, text=draft["text"], owner=owner,
-                                    deadline_at=deadline, actor=me, actor_telegram_id=actor.telegram_id)
-        notices.announce_decision(session, decision, meeting, now)
-        owner_name = owner.name
+    try:
+        with context.db.session() as session:
+            meeting = session.get(Meeting, meeting.id)
+            owner = session.get(Person, draft["owner_id"])
+            me = session.get(Person, actor.person_id) if actor.person_id else None
+            if meeting is None or owner is None or me is None:
+                raise Refusal(texts.MT_NEED_ROSTER)
+            decision = mdb.add_decision(session=session, meeting=meeting, text=draft["text"], owner=owner,
+                                        deadline_at=deadline, actor=me, actor_telegram_id=actor.telegram_id)
+            notices.announce_decision(session, decision, meeting, now)
+            owner_name = owner.name
+    except Refusal as refused:
+        await refuse(update, refused.text)
+        return ConversationHandler.END
     _wake(context)
     context.user_data["mt_dec"] = {"meeting_id": meeting.id}
     await _say(update, texts.MT_DECISION_SAVED.format(owner=esc(owner_name), deadline=notices.when_text(deadline)))
