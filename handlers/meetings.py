@@ -450,16 +450,23 @@ async def change_start(update: Update, context: BotContext) -> int:
     return NEW_PLACE
 
 
-async def got_new_time(update: Update, context: BotContext) -> int:
+async def _one_off_time(update: Update, context: BotContext) -> datetime | None:
+    """A typed one-off future time (no recurrence), or None after telling the user what is wrong."""
     text = _clean(update.effective_message.text if update.effective_message else None, 64)
     try:
         if text is None or text.startswith("每"):
             raise MeetingInputError(texts.MT_NO_RECURRENCE_HERE)
-        when = mdb.parse_meeting_time(text, now=utcnow(), tz=context.settings.tz)
+        return mdb.parse_meeting_time(text, now=utcnow(), tz=context.settings.tz).starts_at
     except (TimeParseError, MeetingInputError) as exc:
         await _say(update, esc(str(exc)))
+        return None
+
+
+async def got_new_time(update: Update, context: BotContext) -> int:
+    when = await _one_off_time(update, context)
+    if when is None:
         return NEW_TIME
-    return await _apply_change(update, context, {"starts_at": when.starts_at})
+    return await _apply_change(update, context, {"starts_at": when})
 
 
 async def got_new_place(update: Update, context: BotContext) -> int:
@@ -614,13 +621,8 @@ async def got_decision_owner(update: Update, context: BotContext) -> int:
 
 
 async def got_decision_deadline(update: Update, context: BotContext) -> int:
-    text = _clean(update.effective_message.text if update.effective_message else None, 64)
-    try:
-        if text is None or text.startswith("每"):
-            raise MeetingInputError(texts.MT_NO_RECURRENCE_HERE)
-        deadline = mdb.parse_meeting_time(text, now=utcnow(), tz=context.settings.tz).starts_at
-    except (TimeParseError, MeetingInputError) as exc:
-        await _say(update, esc(str(exc)))
+    deadline = await _one_off_time(update, context)
+    if deadline is None:
         return DEC_DEADLINE
     draft = context.user_data.get("mt_dec") or {}
     meeting, refusal = _load_managed(context, str(draft.get("meeting_id", "")))
