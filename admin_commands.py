@@ -10,7 +10,6 @@ from pathlib import Path
 
 from config import Settings
 
-NOT_YET = "该功能尚未实现。"
 DATA_DIR = Path(__file__).resolve().parent / "knowledge" / "data"
 
 
@@ -79,8 +78,34 @@ def import_catalogue(settings: Settings, path: Path, *, dry_run: bool, sample: b
 
 
 def import_boundaries(settings: Settings, path: Path) -> int:
-    print(NOT_YET, file=sys.stderr)
-    return 2
+    """Validate a street-polygon GeoJSON (WGS84, or marked gcj02/bd09) and store it; all or nothing."""
+    from db import boundaries as boundaries_db
+    from db.engine import Database
+    from db.migrate import upgrade
+    from knowledge.geo import BoundaryFileError, parse_boundaries
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"无法读取文件 {path}：{exc}", file=sys.stderr)
+        return 2
+    try:
+        parsed = parse_boundaries(text)
+    except BoundaryFileError as exc:
+        print(str(exc), file=sys.stderr)
+        print("导入未执行，数据库没有任何改动。", file=sys.stderr)
+        return 2
+    for warning in parsed.warnings:
+        print(f"提示：{warning}")
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as session:
+            boundaries_db.save(session=session, geojson=parsed.to_geojson(), source_name=path.name)
+    finally:
+        db.dispose()
+    print(f"已导入 {len(parsed.polygons)} 个街道的边界：{'、'.join(parsed.polygons)}。重启机器人后，上报线索按边界推荐街道。")
+    return 0
 
 
 def export(settings: Settings, since: str, until: str, out: Path) -> int:

@@ -65,6 +65,7 @@ async def _post_init(app: Application) -> None:
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
     await asyncio.to_thread(app.bot_data["dedupe"].load_recent, services.db)
+    await asyncio.to_thread(_load_boundaries, services)
     worker = make_worker(app.bot, services.db, services.settings)
     services.extras["delivery"] = worker
     worker.start()
@@ -78,6 +79,19 @@ async def _post_init(app: Application) -> None:
         _flush_dedupe, interval=services.settings.clock_tick_seconds, first=1.0, name="dedupe-flush",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
     )
+
+
+def _load_boundaries(services: Services) -> None:
+    """Street polygons, when an admin imported them (the case flow then proposes the polygon's street)."""
+    from db import boundaries as boundaries_db
+
+    with services.db.session() as session:
+        row = boundaries_db.latest(session=session)
+        geojson = row.geojson if row else None
+    if geojson is not None:
+        from knowledge.geo import parse_boundaries
+
+        services.extras["boundaries"] = parse_boundaries(geojson)
 
 
 async def _flush_dedupe(context: BotContext) -> None:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from db import actions, cases, catalogue, meetings, models, reports  # noqa: F401
+from db import actions, boundaries, cases, catalogue, meetings, models, reports  # noqa: F401
 
 METADATA = models.METADATA
