@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
+
+from telegram.warnings import PTBUserWarning
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
@@ -21,6 +24,9 @@ class RedactTokens(logging.Filter):
 
 
 def setup_logging(level: str = "INFO") -> None:
+    # Our conversations deliberately track callbacks per chat (per_message=False); PTB warns about
+    # that on every start, which only confuses operators and newcomers in demo mode.
+    warnings.filterwarnings("ignore", message=r".*per_message=False.*", category=PTBUserWarning)
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactTokens())

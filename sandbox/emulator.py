@@ -287,7 +287,9 @@ class BotApiEmulator:
         self._chats: dict[int, ChatState] = {}
         self._photo_cache: dict[str, list[dict[str, Any]]] = {}
         self._updates: list[dict[str, Any]] = []
-        self._next_update_id = 10_000_001
+        # Like Telegram, ids keep growing across restarts of the server: a bot that remembers the
+        # ids it handled (to drop re-deliveries) must not see a fresh emulator reuse them.
+        self._next_update_id = int(time.time() * 1000) % 2_000_000_000
         self._allowed_updates: list[str] | None = None
         self._poll_generation = 0
         self._seq = 0

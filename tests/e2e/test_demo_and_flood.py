@@ -25,6 +25,11 @@ def test_demo_mode_with_scripted_input(tmp_path: Path) -> None:
     assert "对擅自占用城市道路从事经营活动的处罚" in out and "已赋权" in out and "示例数据，非官方" in out
     assert "江南新区：" in out and "常泰街道" in out
     assert not (ROOT / "data" / "demo.db").exists() or (tmp_path / "demo.db").exists()
+    again = subprocess.run(  # a second run on the same demo database answers too
+        [sys.executable, "bot.py", "demo"], cwd=ROOT, input="/zones\n:quit\n", capture_output=True, text=True,
+        env=env, timeout=90,
+    )
+    assert again.returncode == 0 and "江南新区：" in again.stdout, again.stdout[-1000:]
 
 
 @pytest.mark.bot_env(FLOOD_MAX_UPDATES="5", FLOOD_WINDOW_SECONDS="30")
