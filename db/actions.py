@@ -280,9 +280,10 @@ def people_by_names(*, session: Session, names: list[str]) -> tuple[list[Person]
 
 
 def next_number(*, session: Session, local_day: date) -> str:
-    prefix = f"XD-{local_day:%Y%m%d}-"
-    count = session.exec(select(func.count()).select_from(JointAction).where(JointAction.number.like(prefix + "%"))).one()  # type: ignore[attr-defined]
-    return f"{prefix}{int(count) + 1:02d}"
+    """XD-YYYYMMDD-NN from a per-day counter row (two coordinators confirming at once get two numbers)."""
+    from db.cases import next_in_day
+
+    return f"XD-{local_day:%Y%m%d}-{next_in_day(session=session, key=f'XD{local_day:%Y%m%d}'):02d}"
 
 
 def create_action(

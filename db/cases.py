@@ -51,7 +51,7 @@ class Lead(SQLModel, table=True):
     enforcing_subject: str | None = Field(default=None, max_length=64)
     state: str = Field(default=LeadState.PENDING, max_length=8, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="person.id")
-    transfer_to: str | None = Field(default=None, max_length=200)
+    transfer_to: str | None = Field(default=None, max_length=300)
     rejection_reason: str | None = Field(default=None, max_length=500)
     disputed: bool = False
     routed_to: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -109,9 +109,9 @@ class LeadDraft(SQLModel, table=True):
 
 
 class LeadDayCounter(SQLModel, table=True):
-    """Last XS number used on one local day."""
+    """Last number used on one local day: key YYYYMMDD for XS leads, XDYYYYMMDD for joint actions."""
 
-    day: str = Field(primary_key=True, max_length=8)  # YYYYMMDD, local time
+    day: str = Field(primary_key=True, max_length=16)
     last: int = 0
 
 
@@ -125,7 +125,12 @@ def next_number(*, session: Session, local_day: date) -> str:
     row lock (PostgreSQL) or runs under the write lock (SQLite BEGIN IMMEDIATE), so two filings
     never get the same number, and a rolled-back filing gives its number back.
     """
-    day = f"{local_day:%Y%m%d}"
+    return lead_number(local_day, next_in_day(session=session, key=f"{local_day:%Y%m%d}"))
+
+
+def next_in_day(*, session: Session, key: str) -> int:
+    """The next value of one day's counter, safe under concurrency on both backends."""
+    day = key
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(insert(LeadDayCounter).values(day=day, last=0).on_conflict_do_nothing(index_elements=["day"]))
@@ -133,7 +138,7 @@ def next_number(*, session: Session, local_day: date) -> str:
         update(LeadDayCounter).where(LeadDayCounter.day == day).values(last=LeadDayCounter.last + 1)
         .returning(LeadDayCounter.last)
     )
-    return lead_number(local_day, int(result.scalar_one()))
+    return int(result.scalar_one())
 
 
 # ---------------------------------------------------------------- drafts

@@ -22,6 +22,7 @@ from db import cases as lead_db
 from db import outbox
 from db.cases import Lead, LeadDispute
 from db.models import ClockItem, Person, Role, utcnow
+from handlers import keyboards
 from handlers.callbacks import decode, encode
 from handlers.case_views import (
     FEATURE,
@@ -324,7 +325,7 @@ async def _offer_items(update: Update, context: BotContext, actor: Actor, pendin
     on = lead.discovered_at.astimezone(context.settings.tz).date()
     buttons = [
         [InlineKeyboardButton(texts.CASE_ITEM_BUTTON.format(status=basis_for(item, lead.street, on).value, name=item.name[:22]),
-                              callback_data=encode(FEATURE, "set", f"{lead.id}.{lead.version}", item.code))]
+                              callback_data=encode(FEATURE, "set", f"{lead.id}.{lead.version}", view.ref(item)))]
         for item in found
     ]
     if not buttons:
@@ -345,7 +346,7 @@ async def on_set_item(update: Update, context: BotContext) -> None:
         return
     actor = context.actor
     view = catalogue_of(context)
-    item = view.by_code(data.version)
+    item = view.by_ref(data.version)
     tz = context.settings.tz
     try:
         reply = _change_item(context, actor, ident, item, tz)
@@ -508,9 +509,10 @@ def register(app: Application) -> None:
     text_actions = "|".join([*TEXT_ACTIONS, "dec"])
     app.add_handler(ConversationHandler(
         entry_points=[CallbackQueryHandler(ask_text, pattern=rf"^{FEATURE}:(?:{text_actions}):")],
-        states={TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, on_text)]},
-        fallbacks=[CommandHandler("cancel", cancel_text), MessageHandler(~filters.COMMAND, text_expected)],
-        allow_reentry=True,
+        states={TEXT: [MessageHandler(keyboards.TYPED, on_text)]},
+        fallbacks=[CommandHandler("cancel", cancel_text), MessageHandler(keyboards.MENU_TAP, cancel_text),
+                   MessageHandler(~filters.COMMAND, text_expected)],
+        allow_reentry=True, conversation_timeout=900,
         name="lead_text",
     ))
     app.add_handler(CallbackQueryHandler(on_simple, pattern=rf"^{FEATURE}:(?:acc|prog|done):"))

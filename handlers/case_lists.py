@@ -11,7 +11,7 @@ from db import cases as lead_db
 from db.models import Person, Role, utcnow
 from handlers.callbacks import decode, encode
 from handlers.case_views import FEATURE, item_text, local
-from handlers.common import esc, refuse, requires
+from handlers.common import clip, esc, refuse, requires
 from handlers.context import Actor, BotContext
 from knowledge.cases import TERMINAL_STATES, LeadState
 from knowledge.catalogue import ItemClass
@@ -45,7 +45,7 @@ async def mycases(update: Update, context: BotContext) -> None:
                                         when=local(lead.reported_at, tz)) for lead in leads]
     if total > len(leads):
         lines.append(texts.CASES_MORE.format(count=total - len(leads)))
-    await message.reply_text("\n".join(lines))
+    await message.reply_text(clip("\n".join(lines)))
 
 
 def _item(lead: lead_db.Lead) -> str:
@@ -107,7 +107,7 @@ def _zone_view(context: BotContext, actor: Actor, state_i: int, street_i: int, c
         rows.append([button(s.removesuffix("街道"), state_i, i, class_i, i == street_i) for i, s in enumerate(streets, 1)][4:])
     rows.append([button(texts.CASES_ALL, state_i, street_i, 0, class_i == 0)]
                 + [button(c, state_i, street_i, i, i == class_i) for i, c in enumerate(CLASSES, 1)])
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return clip("\n".join(lines)), InlineKeyboardMarkup(rows)
 
 
 async def on_filter(update: Update, context: BotContext) -> None:
@@ -143,7 +143,7 @@ def _disputes_text(context: BotContext, actor: Actor) -> str:
         lines.append(texts.DISPUTES_LINE.format(
             number=lead.number, street=lead.street, item=_item(lead), deadline=local(dispute.deadline, tz),
             overdue=texts.DISPUTES_OVERDUE if dispute.deadline < now else "", reason=esc(dispute.reason)))
-    return "\n".join(lines)
+    return clip("\n".join(lines))
 
 
 def register(app: Application) -> None:

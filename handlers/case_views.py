@@ -53,6 +53,17 @@ class CatalogueView:
     def by_code(self, code: str | None) -> CatalogueItem | None:
         return next((item for item in self.items if item.code == code), None) if code else None
 
+    def ref(self, item: CatalogueItem) -> str:
+        """Callback-safe reference: official codes may hold Chinese or be long, positions do not.
+        The version makes a button from before a new import stale instead of wrong."""
+        return f"{self.items.index(item)}v{self.version or 0}"
+
+    def by_ref(self, ref: str | None) -> CatalogueItem | None:
+        position, _, version = (ref or "").partition("v")
+        if not position.isdigit() or version != str(self.version or 0) or int(position) >= len(self.items):
+            return None
+        return self.items[int(position)]
+
     def search(self, text: str, limit: int = ITEM_CHOICES) -> list[CatalogueItem]:
         """Items for a description: the confident hits, else the nearest ones to choose from."""
         result = self.index.search(text, limit=limit)

@@ -80,9 +80,7 @@ MAX_ACCURACY_M = 1500.0  # a fix worse than this cannot tell one street from the
 OLD_TOWN = list(ZONES["老城区"])
 STREET_CHOICES = [*STREETS, ZHONGSHAN_AREA]
 ALBUM_ACK_SECONDS = 1.2
-MENU_TEXTS = [texts.MENU_LOOKUP, texts.MENU_CASE, texts.MENU_MYCASES, texts.MENU_AGENDA, texts.MENU_DISPATCH,
-              texts.MENU_MEETING, texts.MENU_STATS, texts.MENU_CASES, texts.MENU_HELP]
-TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(MENU_TEXTS)
+MENU_TEXTS, TYPED = keyboards.MENU_TEXTS, keyboards.TYPED
 
 
 def _button(label: str, action: str, ident: str | int = "") -> InlineKeyboardButton:
@@ -654,6 +652,8 @@ async def on_confirm(update: Update, context: BotContext) -> int:
                 by_id = {c.id: c for c in candidates}
                 shown = [by_id[p.lead_id] for p in duplicates[:3] if p.lead_id in by_id]
     if shown:  # asked outside the transaction: never hold the SQLite write lock across a Telegram call
+        draft["dup_shown"] = [old.id for old in shown]  # 合并 accepts only these (a forged id is refused)
+        _save(context, draft)
         return await _ask_duplicate(update, context, shown, dup_point)
     if number is not None:
         await _send(update, context, texts.CASE_ALREADY_FILED.format(number=number), keyboards.main_menu(actor.role))
@@ -710,7 +710,8 @@ async def on_duplicate(update: Update, context: BotContext) -> int:
     number = None
     with context.db.session() as session:
         existing = lead_db.by_id(session=session, lead_id=int(data.ident))
-        if existing is not None and existing.item_code == draft.get("item_code"):
+        shown = draft.get("dup_shown") or []
+        if existing is not None and existing.id in shown and existing.item_code == draft.get("item_code"):
             number = _merge_into(session, existing, photos, draft, actor)
     if number is None:
         await stale_button(update, context)

@@ -64,3 +64,30 @@ class Refusal(Exception):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+TEXT_LIMIT = 4096
+CLIPPED = "……（内容过长，其余未显示）"
+
+
+def clip(text: str, limit: int = TEXT_LIMIT - 96) -> str:
+    """Keep whole lines up to Telegram's length limit (lists of names, decisions, disputes grow).
+
+    Cutting only between lines never splits an HTML tag or entity (our tags close on their line).
+    """
+    if len(text) <= limit:
+        return text
+    kept: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        if size + len(line) + 1 > limit - len(CLIPPED):
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept) + "\n" + CLIPPED
+
+
+def name_list(names: list[str], *, most: int = 40, empty: str = "—") -> str:
+    """「甲、乙、丙 等 N 人」: long rosters must not push a board past Telegram's limit."""
+    shown = "、".join(esc(n) for n in names[:most]) or empty
+    return shown + (f" 等 {len(names)} 人" if len(names) > most else "")

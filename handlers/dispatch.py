@@ -8,6 +8,7 @@ with the XD number and the live board.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 import warnings
@@ -15,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -45,6 +47,8 @@ MAX_PLACE = 200
 MAX_REASON = 200
 NAMES_SHOWN = 30
 DRAFT = "dsp_draft"
+
+log = logging.getLogger(__name__)
 
 
 def _clean(text: str | None, limit: int) -> str | None:
@@ -163,7 +167,7 @@ async def on_when(update: Update, context: BotContext) -> int:
     try:
         at = parse_when(_clean(message.text, 64) or "", now=utcnow().astimezone(tz), tz=tz)
     except TimeParseError as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(esc(str(exc)))
         return WHEN
     if at <= utcnow():
         await message.reply_text(texts.DSP_TIME_PAST)
@@ -346,11 +350,15 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
         return None
     await query.answer()
     assert context.user_data is not None
-    draft = context.user_data.pop(DRAFT, {})
+    draft = context.user_data.get(DRAFT, {})  # popped only once the action is committed
     if cb.action == "abort" or "task" not in draft:
+        context.user_data.pop(DRAFT, None)
         await query.edit_message_text(texts.CANCELLED)
         return ConversationHandler.END
     actor = context.require_actor()
+    if not actor.has(Role.COORDINATOR):  # the role may have changed since the wizard began
+        await refuse(update)
+        return ConversationHandler.END
     settings = context.settings
     scope: Scope = draft["scope"]
     starts_at = draft["starts_at"]
@@ -373,9 +381,14 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
         board = notices.board_text(session, action, settings.tz)
         number, action_id = action.number, action.id or 0
         markup = notices.board_markup(action)
+    context.user_data.pop(DRAFT, None)
     context.services.extras["delivery"].wake()
-    await query.edit_message_text(texts.DSP_CREATED.format(number=number, count=count))
-    sent = await context.bot.send_message(update.effective_chat.id, board, reply_markup=markup)
+    try:
+        await query.edit_message_text(texts.DSP_CREATED.format(number=number, count=count))
+        sent = await context.bot.send_message(update.effective_chat.id, board, reply_markup=markup)
+    except TelegramError as exc:  # committed and queued: never make the coordinator dispatch twice
+        log.warning("action %s dispatched but its board was not shown: %s", number, exc)
+        return ConversationHandler.END
     with context.db.session() as session:
         stored = session.get(JointAction, action_id)
         if stored is not None:
@@ -409,7 +422,7 @@ def register(app: Application) -> None:
 
 
 def _wizard() -> ConversationHandler:
-    text = filters.TEXT & ~filters.COMMAND
+    text = keyboards.TYPED
     return ConversationHandler(
         entry_points=[CommandHandler("dispatch", start), MessageHandler(filters.Text([texts.MENU_DISPATCH]), start)],
         states={
@@ -424,7 +437,7 @@ def _wizard() -> ConversationHandler:
             TASK: [MessageHandler(text, on_task)],
             CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^dsp:(go|abort)")],
         },
-        fallbacks=[CommandHandler("cancel", cancel)],
+        fallbacks=[CommandHandler("cancel", cancel), MessageHandler(keyboards.MENU_TAP, cancel)],
         allow_reentry=True,
         name="dispatch",
     )

@@ -26,6 +26,7 @@ from db import audit, outbox
 from db.actions import ActionRecipient, ActionStatus, JointAction, Response
 from db.models import OutboxMessage, OutboxStatus, Role, utcnow
 from handlers import dispatch_notices as notices
+from handlers import keyboards
 from handlers.callbacks import decode, encode
 from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
@@ -183,8 +184,10 @@ def _load_managed(context: BotContext, action_id: int | None) -> JointAction | s
 
 
 def _manages(actor: Actor, action: JointAction) -> bool:
-    return actor.role == Role.ADMIN or (actor.person_id is not None and actor.person_id == action.created_by) \
-        or actor.telegram_id == action.created_by_telegram_id
+    """Admins, or the coordinator who dispatched it and is still a coordinator (roster role now)."""
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.COORDINATOR and actor.person_id is not None and actor.person_id == action.created_by
 
 
 async def on_nudge(update: Update, context: BotContext) -> None:
@@ -305,7 +308,7 @@ async def on_edit_time(update: Update, context: BotContext) -> int:
         try:
             at = parse_when(text[:64], now=utcnow().astimezone(tz), tz=tz)
         except TimeParseError as exc:
-            await message.reply_text(str(exc))
+            await message.reply_text(esc(str(exc)))
             return EDIT_TIME
         if at <= utcnow() or at > utcnow() + timedelta(days=90):
             await message.reply_text(texts.DSP_TIME_PAST if at <= utcnow() else texts.DSP_TIME_FAR)
@@ -495,19 +498,19 @@ def register(app: Application) -> None:
 
 
 def _register(app: Application) -> None:
-    text = filters.TEXT & ~filters.COMMAND
+    text = keyboards.TYPED
     app.add_handler(ConversationHandler(
         entry_points=[CallbackQueryHandler(on_decline, pattern=r"^dsa:no:"),
                       CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:")],
         states={REASON: [CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:"), MessageHandler(text, on_reason_text)]},
-        fallbacks=[CommandHandler("cancel", _end)],
+        fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-decline", conversation_timeout=900,
     ))
     app.add_handler(ConversationHandler(
         entry_points=[CallbackQueryHandler(on_edit, pattern=r"^dsb:edit:")],
         states={EDIT_TIME: [MessageHandler(text, on_edit_time)],
                 EDIT_PLACE: [MessageHandler(filters.LOCATION | text, on_edit_place)]},
-        fallbacks=[CommandHandler("cancel", _end)],
+        fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-edit", conversation_timeout=900,
     ))
     app.add_handler(ConversationHandler(
@@ -515,7 +518,7 @@ def _register(app: Application) -> None:
         states={R_HOUSEHOLDS: [MessageHandler(text, on_households)], R_PROBLEMS: [MessageHandler(text, on_problems)],
                 R_CASES: [MessageHandler(text, on_cases)], R_NOTES: [MessageHandler(text, on_notes)],
                 R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done")]},
-        fallbacks=[CommandHandler("cancel", _end)],
+        fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
     ))
     app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^dsa:ack:"))

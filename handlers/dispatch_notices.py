@@ -22,7 +22,7 @@ from db import outbox
 from db.actions import ActionRecipient, ActionStatus, Delivery, JointAction, Response
 from db.models import ClockItem, OutboxMessage, Person, Role, utcnow
 from handlers.callbacks import encode
-from handlers.common import esc
+from handlers.common import clip, esc, name_list
 from jobs import clock
 from jobs.delivery import register_change_hook, register_failure_hook
 
@@ -257,7 +257,7 @@ def board_text(session: Session, action: JointAction, tz: ZoneInfo) -> str:
     counts = acts.board_counts(session=session, action_id=action.id or 0)
 
     def names(items: list[str]) -> str:
-        return "、".join(esc(n) for n in items) or texts.DSP_NOBODY_LIST
+        return name_list(items, empty=texts.DSP_NOBODY_LIST)
 
     declined = [f"{n}（{r or texts.DSP_REASON_PENDING}）" for n, r in counts.declined]
     delayed = ""
@@ -265,13 +265,13 @@ def board_text(session: Session, action: JointAction, tz: ZoneInfo) -> str:
         delayed = texts.DSP_BOARD_DELAYED.format(count=len(counts.delayed), names="、".join(
             texts.DSP_BOARD_DELAYED_NAME.format(name=esc(n), at=at.astimezone(tz).strftime("%H:%M:%S"))
             for n, at in counts.delayed))
-    return texts.DSP_BOARD.format(
+    return clip(texts.DSP_BOARD.format(
         number=action.number, status=texts.DSP_BOARD_CANCELLED if action.status == ActionStatus.CANCELLED else "",
         when=fmt_when(action.starts_at, tz), place=esc(action.place_text),
         n_ack=len(counts.acked), acked=names(counts.acked), n_decline=len(declined), declined=names(declined),
         n_silent=len(counts.silent), silent=names(counts.silent), n_failed=len(counts.failed), failed=names(counts.failed),
         delayed=delayed, result=result_text(session, action),
-    )
+    ))
 
 
 def result_text(session: Session, action: JointAction) -> str:

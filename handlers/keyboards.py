@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram.ext import filters
 
 import texts
 from db.models import Role
+
+MENU_TEXTS = [texts.MENU_LOOKUP, texts.MENU_CASE, texts.MENU_MYCASES, texts.MENU_AGENDA, texts.MENU_DISPATCH,
+              texts.MENU_MEETING, texts.MENU_STATS, texts.MENU_CASES, texts.MENU_HELP]
+# Free text a conversation step may take: not a command, and not a tap on the main menu (a tap
+# means the user wants to go elsewhere, never "the place is 📅 我的日程").
+TYPED = filters.TEXT & ~filters.COMMAND & ~filters.Text(MENU_TEXTS)
+MENU_TAP = filters.Text(MENU_TEXTS)
 
 
 def main_menu(role: Role) -> ReplyKeyboardMarkup:

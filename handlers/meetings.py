@@ -27,7 +27,7 @@ from db.models import Person, Role, utcnow
 from handlers import keyboards
 from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import Refusal, esc, refuse, requires
+from handlers.common import Refusal, clip, esc, refuse, requires
 from handlers.context import Actor, BotContext
 from knowledge.timeparse import TimeParseError
 
@@ -41,7 +41,7 @@ DECISION_LIMIT = 500
 AGENDA_LIMIT = 10
 AGENDA_ITEM_LIMIT = 200
 AUDIENCE_LIMIT = 200
-TEXT_INPUT = filters.TEXT & ~filters.COMMAND
+TEXT_INPUT = keyboards.TYPED
 
 
 def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -64,9 +64,8 @@ def _clean(text: str | None, limit: int) -> str | None:
 
 
 async def _say(update: Update, text: str, markup: Any = None) -> None:
-    message = update.effective_message
-    assert message is not None
-    await message.reply_text(text, reply_markup=markup)
+    assert update.effective_chat is not None  # the pressed message may be inaccessible: send, not reply
+    await update.get_bot().send_message(update.effective_chat.id, clip(text), reply_markup=markup)
 
 
 def _may_manage(actor: Actor, meeting: Meeting) -> bool:
@@ -739,7 +738,7 @@ def register(app: Application) -> None:
                 DEC_DEADLINE: [MessageHandler(TEXT_INPUT, got_decision_deadline)],
                 ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
             },
-            fallbacks=[CommandHandler("cancel", abort), _cq(abort, "ab")],
+            fallbacks=[CommandHandler("cancel", abort), MessageHandler(keyboards.MENU_TAP, abort), _cq(abort, "ab")],
             conversation_timeout=900,
             allow_reentry=True,
             name="meetings",

@@ -112,7 +112,7 @@ async def plan(update: Update, context: BotContext) -> None:
                                         bad_period_message=texts.PLAN_BAD_PERIOD)
             entry_id = entry.id
     except ActionError as exc:
-        await message.reply_text(str(exc))
+        await message.reply_text(esc(str(exc)))
         return
     await message.reply_text(texts.PLAN_ADDED.format(id=entry_id))
 

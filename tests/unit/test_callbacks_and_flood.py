@@ -34,3 +34,15 @@ def test_flood_gate_warns_once_then_drops() -> None:
     assert verdicts == ["ok", "ok", "ok", "warn", "drop", "drop"]
     assert gate.check(2, now=0.5) == "ok"  # other users unaffected
     assert gate.check(1, now=20.0) == "ok"  # window passed
+
+
+def test_clip_keeps_whole_lines_under_the_limit() -> None:
+    from handlers.common import CLIPPED, clip, name_list
+
+    text = "\n".join(f"<b>决议 {n}</b> " + "长" * 200 for n in range(40))
+    clipped = clip(text)
+    assert len(clipped) <= 4000 and clipped.endswith(CLIPPED)
+    assert all(line.count("<b>") == line.count("</b>") for line in clipped.split("\n"))
+    assert clip("短") == "短"
+    assert name_list([f"人{n}" for n in range(50)], most=40).endswith("等 50 人")
+    assert name_list([]) == "—"
