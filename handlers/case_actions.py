@@ -261,21 +261,22 @@ def decision_keyboard(lead: Lead, dispute_id: int) -> InlineKeyboardMarkup:
 async def on_text(update: Update, context: BotContext) -> int:
     message = update.effective_message
     assert message is not None and message.text is not None
-    pending: dict[str, Any] | None = context.user_data.pop("lead_pending", None)
+    pending: dict[str, Any] | None = context.user_data.get("lead_pending")  # kept until committed
     if pending is None:
         return ConversationHandler.END
     text = " ".join(message.text.split())
     if not text or len(text) > MAX_TEXT:
         await message.reply_text(texts.TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT) if text else texts.LEAD_TEXT_EXPECTED)
-        context.user_data["lead_pending"] = pending
         return TEXT
     actor = context.require_actor()
     if pending["action"] == "dec":
         reply = _decide(context, actor, pending, text)
     elif pending["action"] == "item":
+        context.user_data.pop("lead_pending", None)  # nothing is written before the item is picked
         return await _offer_items(update, context, actor, pending, text)
     else:
         reply = _apply_text_action(context, actor, pending, text)
+    context.user_data.pop("lead_pending", None)
     wake_delivery(context)
     await message.reply_text(reply)
     return ConversationHandler.END

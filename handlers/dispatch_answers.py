@@ -458,7 +458,7 @@ async def on_photo(update: Update, context: BotContext) -> int:
 
 async def on_result_done(update: Update, context: BotContext) -> int:
     assert context.user_data is not None and update.effective_chat is not None
-    draft = context.user_data.pop("dsp_result", {})
+    draft = context.user_data.get("dsp_result", {})  # kept until the result is committed
     if update.callback_query is not None:
         await update.callback_query.answer()
     actor = context.require_actor()
@@ -472,8 +472,10 @@ async def on_result_done(update: Update, context: BotContext) -> int:
                              photo_file_ids=draft.get("photos", []), actor_person_id=actor.person_id,
                              actor_telegram_id=actor.telegram_id)
     except Refusal as refused:
+        context.user_data.pop("dsp_result", None)
         await refuse(update, refused.text)
         return ConversationHandler.END
+    context.user_data.pop("dsp_result", None)
     notices.BOARD.mark(draft["id"])
     notes = draft.get("notes")
     await context.bot.send_message(update.effective_chat.id, texts.DSP_RESULT_SAVED.format(

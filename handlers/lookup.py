@@ -175,16 +175,16 @@ async def on_button(update: Update, context: BotContext) -> None:
             with context.db.session() as session:
                 catalogue_db.learn(session=session, query=unsure, item_code=item.code, person_id=actor.person_id)
         text, shortened = render_card(item, street=street, on=on, version_date=_version_date(svc))
-        await query.message.reply_text(text, reply_markup=card_markup(svc, pos, street, shortened, []))  # type: ignore[union-attr]
+        await context.bot.send_message(query.from_user.id, text, reply_markup=card_markup(svc, pos, street, shortened, []))
     elif data.action == "streets":
         lines = [f"<b>{esc(item.name)}</b>", texts.CARD_BY_STREET_TITLE, *by_street_lines(item, on)]
         if item.is_sample:
             lines.append(texts.CARD_SAMPLE)
-        await query.message.reply_text("\n".join(lines))  # type: ignore[union-attr]
+        await context.bot.send_message(query.from_user.id, "\n".join(lines))
     elif data.action == "basis":
         text = texts.BASIS_FULL.format(name=esc(item.name), basis=esc(item.legal_basis))
         for start in range(0, len(text), 4000):
-            await query.message.reply_text(text[start : start + 4000])  # type: ignore[union-attr]
+            await context.bot.send_message(query.from_user.id, text[start : start + 4000])
     else:
         await refuse(update, texts.FORGED_BUTTON)
 
@@ -311,7 +311,7 @@ async def on_import_button(update: Update, context: BotContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(None)
     if data.action != "ok":
-        await query.message.reply_text(texts.CATALOGUE_IMPORT_CANCELLED)  # type: ignore[union-attr]
+        await context.bot.send_message(query.from_user.id, texts.CATALOGUE_IMPORT_CANCELLED)
         return
     with context.db.session() as session:
         if pending["kind"] == "catalogue":
@@ -324,7 +324,7 @@ async def on_import_button(update: Update, context: BotContext) -> None:
                 added=len(diff.added), updated=len(diff.updated), deactivated=len(diff.deactivated),
                 unchanged=len(diff.unchanged)))
     service(context).refresh(force=True)
-    await query.message.reply_text(reply)  # type: ignore[union-attr]
+    await context.bot.send_message(query.from_user.id, reply)
 
 
 @requires(Role.ADMIN)
@@ -367,7 +367,7 @@ async def on_alias_button(update: Update, context: BotContext) -> None:
     svc.refresh(force=True)
     name = svc.by_code[promoted[1]].name if promoted[1] in svc.by_code else promoted[1]
     await query.answer()
-    await query.message.reply_text(texts.ALIAS_PROMOTED.format(query=esc(promoted[0]), name=esc(name)))  # type: ignore[union-attr]
+    await context.bot.send_message(query.from_user.id, texts.ALIAS_PROMOTED.format(query=esc(promoted[0]), name=esc(name)))
 
 
 def register(app: Application) -> None:

@@ -398,7 +398,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None
     actor = context.actor
-    draft = context.user_data.pop("mt_new", None)
+    draft = context.user_data.get("mt_new")  # kept until the meeting is committed
     if actor is None or not actor.has(Role.COORDINATOR) or not draft:
         await refuse(update)
         return ConversationHandler.END
@@ -424,6 +424,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     except Refusal as refused:
         await _say(update, refused.text)
         return ConversationHandler.END
+    context.user_data.pop("mt_new", None)
     _wake(context)
     await _say(update, texts.MT_CREATED.format(count=count), keyboards.main_menu(actor.role))
     return ConversationHandler.END
