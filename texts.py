@@ -449,6 +449,7 @@ DSP_DECLINE_OK = "已记录：无法参加（{reason}）。如有变化，开始
 DSP_REASON_PENDING = "未说明"
 DSP_STARTED = "行动已开始，不能再更改回复。如有情况请直接联系派发人。"
 DSP_CANCELLED_ALREADY = "该行动已取消，无需回复。"
+DSP_STALE_NOTICE = "无权限：这条通知已过期（时间或地点已变更），请在最新的通知上回复。"
 DSP_NOT_YOURS = "无权限：这不是发给您的通知。"
 
 # The coordinator's board.

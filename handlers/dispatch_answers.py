@@ -45,8 +45,16 @@ def _ident(update: Update) -> int | None:
     return int(cb.ident) if cb is not None and cb.ident.isdigit() else None
 
 
-def _load_own(context: BotContext, recipient_id: int | None) -> tuple[ActionRecipient, JointAction] | str:
-    """The presser's own recipient row and its action, or the refusal to show."""
+def _pressed_version(update: Update) -> str:
+    cb = decode(update.callback_query.data if update.callback_query else None)
+    return cb.version if cb is not None else ""
+
+
+def _load_own(
+    context: BotContext, recipient_id: int | None, version: str = ""
+) -> tuple[ActionRecipient, JointAction] | str:
+    """The presser's own recipient row and its action, or the refusal to show. A button of an
+    older version (the time or place changed since) is stale; buttons without one predate versions."""
     actor = context.require_actor()
     if recipient_id is None:
         return texts.FORGED_BUTTON
@@ -62,6 +70,8 @@ def _load_own(context: BotContext, recipient_id: int | None) -> tuple[ActionReci
             return texts.DSP_CANCELLED_ALREADY
         if action.starts_at <= utcnow():
             return texts.DSP_STARTED
+        if version and version != str(action.version):
+            return texts.DSP_STALE_NOTICE
         return row, action
 
 
@@ -84,7 +94,7 @@ def _record(context: BotContext, recipient_id: int, response: Response, reason: 
 
 
 async def on_ack(update: Update, context: BotContext) -> None:
-    loaded = _load_own(context, _ident(update))
+    loaded = _load_own(context, _ident(update), _pressed_version(update))
     if isinstance(loaded, str):
         await refuse(update, loaded)
         return
@@ -101,7 +111,7 @@ async def on_ack(update: Update, context: BotContext) -> None:
 
 async def on_decline(update: Update, context: BotContext) -> int | None:
     """无法参加: recorded at once (reason 未说明), then the reason is asked."""
-    loaded = _load_own(context, _ident(update))
+    loaded = _load_own(context, _ident(update), _pressed_version(update))
     if isinstance(loaded, str):
         await refuse(update, loaded)
         return ConversationHandler.END

@@ -49,10 +49,12 @@ def basis_text(session: Session, action: JointAction) -> str:
     return texts.DSP_BASIS_PLAN.format(id=entry.id, item=esc(entry.item_code), frequency=esc(entry.frequency))
 
 
-def notice_markup(recipient_id: int) -> dict:
+def notice_markup(recipient_id: int, version: int) -> dict:
+    """收到 / 无法参加 for one recipient and one version of the action's time and place: a press on
+    a notice from before a change is refused instead of confirming the new time unseen."""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.DSP_ACK, callback_data=encode("dsa", "ack", recipient_id)),
-        InlineKeyboardButton(texts.DSP_DECLINE, callback_data=encode("dsa", "no", recipient_id)),
+        InlineKeyboardButton(texts.DSP_ACK, callback_data=encode("dsa", "ack", recipient_id, version)),
+        InlineKeyboardButton(texts.DSP_DECLINE, callback_data=encode("dsa", "no", recipient_id, version)),
     ]]).to_dict()
 
 
@@ -84,7 +86,8 @@ def enqueue_notices(session: Session, action: JointAction, tz: ZoneInfo, *, pref
         key = f"dsp:{action.id}:v{action.version}:{row.id}"
         ref = f"{action.id}:{row.id}"
         outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
-                       reply_markup=notice_markup(row.id or 0), ref_type=REF_NOTICE, ref_id=ref, dedupe_key=key)
+                       reply_markup=notice_markup(row.id or 0, action.version), ref_type=REF_NOTICE, ref_id=ref,
+                       dedupe_key=key)
         if action.latitude is not None and action.longitude is not None:
             outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, method="send_location",
                            payload={"latitude": action.latitude, "longitude": action.longitude},
@@ -123,7 +126,7 @@ def nudge_silent(session: Session, action: JointAction, tz: ZoneInfo, *, tag: st
     count = 0
     for row, person in silent_recipients(session, action.id or 0):
         created = outbox.enqueue(session=session, chat_id=person.telegram_id or 0, person_id=person.id, text=text,
-                                 reply_markup=notice_markup(row.id or 0), ref_type=REF_NOTICE,
+                                 reply_markup=notice_markup(row.id or 0, action.version), ref_type=REF_NOTICE,
                                  ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:{tag}:{row.id}")
         if created is not None:
             row.nudges_sent += 1

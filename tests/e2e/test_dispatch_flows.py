@@ -102,6 +102,11 @@ async def test_change_time_and_place_notifies_everyone_and_replans(stack: Stack)
     assert [i.due_at for i in remind] == [new_start - timedelta(minutes=60)]
     assert any(i.kind == notices.KIND_NUDGE for i in new)
 
+    # A press on the notice from before the change is refused: it would confirm a time never seen.
+    first_notice = next(m for m in officer2.messages if number in m.text and "已变更" not in m.text
+                        and m.reply_markup and "inline_keyboard" in m.reply_markup)
+    stale = await officer2.press("收到", message=first_notice)
+    assert stale is not None and "过期" in (stale.text or "")
     # The re-planned nudge (3 s) reaches the silent with the new time; the re-confirmed are left alone.
     await officer2.press("收到", message=officer2.find_button("收到")[0])
     await officer2.wait_for_text(f"已记录：收到。{number} {new_when}")
