@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from config import Settings
 
-DEMO_TOKEN = "123456789:DEMO-local-sandbox-token-not-a-secret"
+DEMO_TOKEN = "123456789:DEMO-local-sandbox-not-secret"
 DEMO_ROSTER = Path(__file__).resolve().parent / "knowledge" / "data" / "demo_roster.csv"
 PERSONAS = {  # terminal persona -> telegram id in demo_roster.csv
     "officer": 900000001,

@@ -28,7 +28,7 @@ from sandbox.driver import Driver, User
 from sandbox.emulator import BotApiEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
-TEST_TOKEN = "4242424242:AAF-test-token-for-the-sandbox-only-xyz"
+TEST_TOKEN = "4242424242:AAF-sandbox-test-token-xyz"
 
 
 @dataclass(frozen=True)
