@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,13 @@ def zones_text() -> str:
     lines += [texts.ZONES_LINE.format(zone=zone, streets="、".join(streets)) for zone, streets in ZONES.items()]
     lines.append(texts.ZONES_NOTE)
     return "\n".join(lines)
+
+
+def typed_text(text: str | None, limit: int, *, nfkc: bool = False) -> str | None:
+    """What a user typed, stripped (optionally NFKC: full-width to half-width); None when empty or
+    longer than `limit`, so the step can ask again."""
+    value = (unicodedata.normalize("NFKC", text or "") if nfkc else (text or "")).strip()
+    return value if value and len(value) <= limit else None
 
 
 def esc(value: object) -> str:

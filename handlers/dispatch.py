@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 import warnings
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -34,10 +32,10 @@ from db.models import Person, Role, utcnow
 from handlers import dispatch_answers, keyboards, plans
 from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import esc, refuse, requires
+from handlers.common import esc, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
 from knowledge.streets import ZONES, normalize_street, zone_of
-from knowledge.timeparse import TimeParseError, parse_when
+from knowledge.timeparse import TimeParseError
 
 SCOPE, STREETS, PEOPLE, WHEN, PLACE, PLAN, OFF_PLAN, LEAD, TASK, CONFIRM = range(10)
 LEAD_DEPARTMENTS = ("区城市管理和综合执法局", "区市场监督管理局", "区应急管理局")  # the scheme's 3 lead departments
@@ -52,8 +50,7 @@ log = logging.getLogger(__name__)
 
 
 def _clean(text: str | None, limit: int) -> str | None:
-    value = unicodedata.normalize("NFKC", text or "").strip()
-    return value if value and len(value) <= limit else None
+    return typed_text(text, limit, nfkc=True)
 
 
 def _split(text: str) -> list[str]:
@@ -165,15 +162,9 @@ async def on_when(update: Update, context: BotContext) -> int:
     assert message is not None
     tz = context.settings.tz
     try:
-        at = parse_when(_clean(message.text, 64) or "", now=utcnow().astimezone(tz), tz=tz)
+        at = notices.action_time(_clean(message.text, 64) or "", tz)
     except TimeParseError as exc:
         await message.reply_text(esc(str(exc)))
-        return WHEN
-    if at <= utcnow():
-        await message.reply_text(texts.DSP_TIME_PAST)
-        return WHEN
-    if at > utcnow() + timedelta(days=90):
-        await message.reply_text(texts.DSP_TIME_FAR)
         return WHEN
     _draft(context)["starts_at"] = at
     await message.reply_text(texts.DSP_ASK_PLACE)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import unicodedata
 import warnings
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -31,7 +30,7 @@ from handlers.callbacks import decode, encode
 from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
 from jobs import clock
-from knowledge.timeparse import TimeParseError, parse_when
+from knowledge.timeparse import TimeParseError
 
 REASON, EDIT_TIME, EDIT_PLACE, R_HOUSEHOLDS, R_PROBLEMS, R_CASES, R_NOTES, R_PHOTOS = range(100, 108)
 REASONS = {"leave": texts.DSP_REASON_LEAVE, "task": texts.DSP_REASON_TASK}
@@ -316,12 +315,9 @@ async def on_edit_time(update: Update, context: BotContext) -> int:
     if text not in ("-", "—", "不改"):
         tz = context.settings.tz
         try:
-            at = parse_when(text[:64], now=utcnow().astimezone(tz), tz=tz)
+            at = notices.action_time(text, tz)
         except TimeParseError as exc:
             await message.reply_text(esc(str(exc)))
-            return EDIT_TIME
-        if at <= utcnow() or at > utcnow() + timedelta(days=90):
-            await message.reply_text(texts.DSP_TIME_PAST if at <= utcnow() else texts.DSP_TIME_FAR)
             return EDIT_TIME
         edit["starts_at"] = at
     await message.reply_text(texts.DSP_EDIT_ASK_PLACE)

@@ -25,6 +25,7 @@ from handlers.callbacks import encode
 from handlers.common import clip, esc, name_list
 from jobs import clock
 from jobs.delivery import register_change_hook, register_failure_hook
+from knowledge.timeparse import TimeParseError, parse_when
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,20 @@ def basis_text(session: Session, action: JointAction) -> str:
     if entry is None:
         return f"#{action.plan_entry_id}"
     return texts.DSP_BASIS_PLAN.format(id=entry.id, item=esc(entry.item_code), frequency=esc(entry.frequency))
+
+
+MAX_AHEAD = timedelta(days=90)
+
+
+def action_time(text: str, tz: ZoneInfo) -> datetime:
+    """A typed start time for a joint action: understood, in the future, at most 90 days ahead.
+    Raises TimeParseError with the Chinese message to show (the wizard and the edit share it)."""
+    at = parse_when(text[:64], now=utcnow().astimezone(tz), tz=tz)
+    if at <= utcnow():
+        raise TimeParseError(texts.DSP_TIME_PAST)
+    if at > utcnow() + MAX_AHEAD:
+        raise TimeParseError(texts.DSP_TIME_FAR)
+    return at
 
 
 def notice_markup(recipient_id: int, version: int) -> dict:

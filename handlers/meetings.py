@@ -27,7 +27,7 @@ from db.models import Person, Role, utcnow
 from handlers import keyboards
 from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import Refusal, clip, esc, refuse, requires
+from handlers.common import Refusal, clip, esc, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
 from knowledge.timeparse import TimeParseError
 
@@ -56,11 +56,6 @@ def _wake(context: BotContext) -> None:
     runner = context.services.extras.get("clock")
     if runner is not None:
         runner.poke()
-
-
-def _clean(text: str | None, limit: int) -> str | None:
-    value = (text or "").strip()
-    return value if value and len(value) <= limit else None
 
 
 async def _say(update: Update, text: str, markup: Any = None) -> None:
@@ -292,7 +287,7 @@ async def got_kind(update: Update, context: BotContext) -> int:
 
 
 async def got_title(update: Update, context: BotContext) -> int:
-    title = _clean(update.effective_message.text if update.effective_message else None, TITLE_LIMIT)
+    title = typed_text(update.effective_message.text if update.effective_message else None, TITLE_LIMIT)
     if title is None:
         await _say(update, texts.MT_TEXT_BAD.format(limit=TITLE_LIMIT))
         return TITLE
@@ -302,7 +297,7 @@ async def got_title(update: Update, context: BotContext) -> int:
 
 
 async def got_when(update: Update, context: BotContext) -> int:
-    text = _clean(update.effective_message.text if update.effective_message else None, 64)
+    text = typed_text(update.effective_message.text if update.effective_message else None, 64)
     try:
         if text is None:
             raise MeetingInputError(texts.MT_TEXT_BAD.format(limit=64))
@@ -333,12 +328,12 @@ def _read_place(update: Update) -> dict[str, Any] | None:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             return None
         return {"place": None, "latitude": lat, "longitude": lon}
-    text = _clean(message.text, PLACE_LIMIT)
+    text = typed_text(message.text, PLACE_LIMIT)
     return None if text is None else {"place": text, "latitude": None, "longitude": None}
 
 
 async def got_attendees(update: Update, context: BotContext) -> int:
-    text = _clean(update.effective_message.text if update.effective_message else None, AUDIENCE_LIMIT)
+    text = typed_text(update.effective_message.text if update.effective_message else None, AUDIENCE_LIMIT)
     if text is None:
         await _say(update, texts.MT_TEXT_BAD.format(limit=AUDIENCE_LIMIT))
         return ATTENDEES
@@ -452,7 +447,7 @@ async def change_start(update: Update, context: BotContext) -> int:
 
 async def _one_off_time(update: Update, context: BotContext) -> datetime | None:
     """A typed one-off future time (no recurrence), or None after telling the user what is wrong."""
-    text = _clean(update.effective_message.text if update.effective_message else None, 64)
+    text = typed_text(update.effective_message.text if update.effective_message else None, 64)
     try:
         if text is None or text.startswith("每"):
             raise MeetingInputError(texts.MT_NO_RECURRENCE_HERE)
@@ -539,7 +534,7 @@ async def leave_start(update: Update, context: BotContext) -> int:
 
 
 async def got_leave_reason(update: Update, context: BotContext) -> int:
-    reason = _clean(update.effective_message.text if update.effective_message else None, REASON_LIMIT)
+    reason = typed_text(update.effective_message.text if update.effective_message else None, REASON_LIMIT)
     if reason is None:
         await _say(update, texts.MT_TEXT_BAD.format(limit=REASON_LIMIT))
         return LEAVE_REASON
@@ -592,7 +587,7 @@ async def decision_start(update: Update, context: BotContext) -> int:
 
 
 async def got_decision_text(update: Update, context: BotContext) -> int:
-    text = _clean(update.effective_message.text if update.effective_message else None, DECISION_LIMIT)
+    text = typed_text(update.effective_message.text if update.effective_message else None, DECISION_LIMIT)
     if text is None:
         await _say(update, texts.MT_TEXT_BAD.format(limit=DECISION_LIMIT))
         return DEC_TEXT
@@ -602,7 +597,7 @@ async def got_decision_text(update: Update, context: BotContext) -> int:
 
 
 async def got_decision_owner(update: Update, context: BotContext) -> int:
-    raw = _clean(update.effective_message.text if update.effective_message else None, 40) or ""
+    raw = typed_text(update.effective_message.text if update.effective_message else None, 40) or ""
     name, _, tail = raw.partition(" ")
     with context.db.session() as session:
         found = list(session.exec(select(Person).where(Person.name == name, Person.active == True)))  # noqa: E712
