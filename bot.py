@@ -182,8 +182,9 @@ def _where_database(url: str) -> str:
 
 def describe_failure(exc: BaseException, settings: Settings) -> str:
     """The one line an operator needs for a failed start: what failed, never a secret."""
-    import texts
     from telegram.error import InvalidToken, NetworkError
+
+    import texts
 
     if isinstance(exc, InvalidToken):
         return texts.STARTUP_BAD_TOKEN

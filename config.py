@@ -13,7 +13,7 @@ DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 DEMO_DATABASE_URL = "sqlite:///data/demo.db"
 # Telegram allows 1-256 characters of A-Z a-z 0-9 _ -; we want at least 32 (e.g. `openssl rand -hex 32`).
 WEBHOOK_SECRET_MIN = 32
-_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{%d,256}" % WEBHOOK_SECRET_MIN)
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")
 
 
 class Settings(BaseSettings):

@@ -77,6 +77,11 @@ def by_phone(*, session: Session, phone: str) -> Person | None:
     return session.exec(select(Person).where(Person.phone == phone)).first()
 
 
+def has_active_admin(*, session: Session) -> bool:
+    """Does the roster hold an active admin? Then ADMIN_TELEGRAM_IDS no longer upgrades anyone."""
+    return session.exec(select(Person.id).where(Person.role == "admin", Person.active == True)).first() is not None  # noqa: E712
+
+
 def bind(*, session: Session, person: Person, telegram_id: int, how: str) -> None:
     """Attach a Telegram account to a roster entry; an account bound elsewhere is moved."""
     previous = by_telegram_id(session=session, telegram_id=telegram_id)
