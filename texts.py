@@ -28,6 +28,7 @@ FILE_NOT_TABLE = "无法读取为表格，请确认是 CSV（UTF-8 或 GB18030 �
 FILE_BAD_ENCODING = "无法识别文件编码，请另存为 UTF-8 编码的 CSV。"
 FILE_BAD_DATE = "日期 {value!r} 无法识别，请写成 YYYY-MM-DD。"
 IMPORT_NOTHING_WRITTEN = "导入未执行，数据库没有任何改动。"
+FILE_UNPACKED_TOO_BIG = "文件解压后超过 {mb} MB，不像正常的表格文件，请在 Excel 中另存后再导入。"
 
 # ---------------------------------------------------------------- section: access (guard, roster, binding)
 
