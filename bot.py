@@ -96,8 +96,14 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     upgrade(settings.database_url)
     db = Database(settings.database_url)
-    with db.session() as session:
-        diff = apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=args.dry_run)
+    try:
+        with db.session() as session:
+            diff = apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=args.dry_run)
+    except TableFileError as exc:  # an account still held by another active person: row and column
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(texts.IMPORT_NOTHING_WRITTEN, file=sys.stderr)
+        return 2
     print(texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
                                       deactivated=len(diff.deactivated), unchanged=len(diff.unchanged)))
     for label, names in (("新增", diff.added), ("更新", diff.updated), ("停用", diff.deactivated)):
