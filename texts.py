@@ -136,7 +136,6 @@ GROUP_PRIVATE_ONLY = "请私聊机器人使用此功能。"
 ROSTER_TG_TAKEN = "telegram_id {value} 已绑定到名册中的另一人（{name}），请核对后再导入。"
 IMPORT_WRITE_FAILED = "写入数据库失败，导入未完成，数据库没有任何改动。预览已保留：问题解决后可再次点击「确认导入」，无需重新上传文件。"
 IMPORT_TIMEOUT = "文件解析超时（超过 {seconds} 秒），请检查文件内容或拆分后再导入。"
-IMPORT_BUSY = "文件仍在解析中，请稍候。"
 # Start-up failures: one line each, Chinese then English; never the token, never a password.
 STARTUP_WEBHOOK_NO_SECRET = ("启动失败：已设置 WEBHOOK_URL 但未设置 WEBHOOK_SECRET，任何人都能伪造更新。"
                              "请设置至少 {min} 位、仅含 A-Z a-z 0-9 _ - 的随机密钥（如 openssl rand -hex 32）。"
