@@ -176,12 +176,12 @@ async def guard(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    verdict = group_verdict(update, context.bot.username) if _outside_private(update) else "pass"
-    if verdict == "ignore":
+    group = group_verdict(update, context.bot.username) if _outside_private(update) else "pass"
+    if group == "ignore":
         raise ApplicationHandlerStop  # ordinary group chatter costs no database query
-    flood = context.bot_data["flood"].check(user.id)
-    if flood != "ok":
-        if flood == "warn" and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+    verdict = context.bot_data["flood"].check(user.id)
+    if verdict != "ok":
+        if verdict == "warn" and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             await context.bot.send_message(user.id, texts.FLOOD_WARNING)
         raise ApplicationHandlerStop
 
@@ -191,7 +191,7 @@ async def guard(update: Update, context: BotContext) -> None:
     if actor is None and not _is_public(update):
         await _turn_away(update, deactivated=deactivated)
         raise ApplicationHandlerStop
-    if verdict == "private":
+    if group == "private":
         await _private_only(update)
         raise ApplicationHandlerStop
 
