@@ -19,6 +19,7 @@ SENSITIVE = ("/export", "/stats", "/audit", "/invite 13900000010", "/dispatch", 
 
 @pytest.mark.bot_env(FLOOD_MAX_UPDATES="100")  # 21 commands in a row from one admin
 async def test_sensitive_commands_in_a_group_point_to_the_private_chat(stack: Stack) -> None:
+    assert PRIVATE_ONLY in texts.GROUP_PRIVATE_ONLY  # the words
     group = stack.driver.group(-100_1313, "江南片区工作群")
     admin = stack.user("admin")  # an admin may run every one of these in private
     for line in SENSITIVE:
