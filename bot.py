@@ -18,8 +18,8 @@ import logging
 import sys
 from pathlib import Path
 
-from config import Settings
-from logs import setup_logging
+from config import WEBHOOK_SECRET_MIN, Settings
+from logs import redact, setup_logging
 
 log = logging.getLogger("bot")
 
@@ -28,6 +28,12 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     if not settings.token:
         print("未设置 TELEGRAM_BOT_TOKEN：启动演示模式（demo）。No token: starting demo mode.")
         return cmd_demo(settings, _args)
+    import texts
+
+    problem = settings.webhook_problem()
+    if problem is not None:
+        text = texts.STARTUP_WEBHOOK_NO_SECRET if problem == "missing" else texts.STARTUP_WEBHOOK_WEAK_SECRET
+        return _fail(text.format(min=WEBHOOK_SECRET_MIN))
     from admin_commands import ensure_reference_data
     from app import build_application, serve_polling
     from db.migrate import upgrade_if_needed
@@ -90,8 +96,14 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     upgrade(settings.database_url)
     db = Database(settings.database_url)
-    with db.session() as session:
-        diff = apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=args.dry_run)
+    try:
+        with db.session() as session:
+            diff = apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=args.dry_run)
+    except TableFileError as exc:  # an account still held by another active person: row and column
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(texts.IMPORT_NOTHING_WRITTEN, file=sys.stderr)
+        return 2
     print(texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
                                       deactivated=len(diff.deactivated), unchanged=len(diff.unchanged)))
     for label, names in (("新增", diff.added), ("更新", diff.updated), ("停用", diff.deactivated)):
@@ -155,12 +167,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fail(line: str, code: int = 2) -> int:
+    """One clear line on stderr instead of a traceback; the token never appears."""
+    print(redact(line), file=sys.stderr)
+    return code
+
+
+def _where_database(url: str) -> str:
+    """The database named without its password (host/name, or the SQLite file)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+    except Exception:
+        return "DATABASE_URL"
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite {parsed.database or ':memory:'}"
+    return f"{parsed.get_backend_name()} {parsed.host or 'localhost'}:{parsed.port or ''}/{parsed.database or ''}"
+
+
+def describe_failure(exc: BaseException, settings: Settings) -> str:
+    """The one line an operator needs for a failed start: what failed, never a secret."""
+    from telegram.error import InvalidToken, NetworkError
+
+    import texts
+
+    if isinstance(exc, InvalidToken):
+        return texts.STARTUP_BAD_TOKEN
+    if isinstance(exc, NetworkError):
+        from urllib.parse import urlsplit
+
+        where = urlsplit(settings.telegram_base_url).netloc if settings.telegram_base_url else "api.telegram.org"
+        return texts.STARTUP_NO_TELEGRAM.format(where=where or "api.telegram.org")
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    database_errors: tuple[type[BaseException], ...] = (SQLAlchemyError, ArgumentError)
+    try:
+        import psycopg
+
+        database_errors += (psycopg.Error,)
+    except ImportError:  # pragma: no cover - psycopg is a requirement
+        pass
+    if isinstance(exc, database_errors):
+        return texts.STARTUP_NO_DATABASE.format(where=_where_database(settings.database_url))
+    if isinstance(exc, OSError):
+        return texts.STARTUP_OS_ERROR.format(reason=exc.strerror or type(exc).__name__)
+    return texts.STARTUP_FAILED.format(kind=type(exc).__name__)
+
+
+def _settings_fields(exc: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        names = {str(error["loc"][0]).upper() for error in exc.errors() if error.get("loc")}
+        if names:
+            return ", ".join(sorted(names))
+    return type(exc).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
-    setup_logging(settings.log_level)
+    import texts
+
+    try:
+        settings = Settings()
+    except Exception as exc:  # e.g. PORT=abc: name the variable, never print its value
+        return _fail(texts.STARTUP_BAD_SETTINGS.format(fields=_settings_fields(exc)))
+    try:
+        setup_logging(settings.log_level, secrets=[settings.token])
+    except ValueError:
+        return _fail(texts.STARTUP_BAD_SETTINGS.format(fields="LOG_LEVEL"))
     func = getattr(args, "func", cmd_run)
-    return func(settings, args)
+    try:
+        return func(settings, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.debug("failed", exc_info=True)  # redacted by logs.RedactTokens; shown at LOG_LEVEL=DEBUG
+        return _fail(describe_failure(exc, settings))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 DEMO_DATABASE_URL = "sqlite:///data/demo.db"
+# Telegram allows 1-256 characters of A-Z a-z 0-9 _ -; we want at least 32 (e.g. `openssl rand -hex 32`).
+WEBHOOK_SECRET_MIN = 32
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")
 
 
 class Settings(BaseSettings):
@@ -71,6 +75,21 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    def webhook_problem(self) -> str | None:
+        """Why webhook mode must not start (None when it may, or when polling).
+
+        Without a secret anyone who finds the URL can POST forged updates (a forged contact
+        binds the sender to a roster person), so webhook mode requires a long random secret.
+        """
+        if not self.webhook_url:
+            return None
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not secret.strip():
+            return "missing"
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            return "weak"
+        return None
 
     @property
     def is_sqlite(self) -> bool:

@@ -28,6 +28,7 @@ FILE_NOT_TABLE = "无法读取为表格，请确认是 CSV（UTF-8 或 GB18030 �
 FILE_BAD_ENCODING = "无法识别文件编码，请另存为 UTF-8 编码的 CSV。"
 FILE_BAD_DATE = "日期 {value!r} 无法识别，请写成 YYYY-MM-DD。"
 IMPORT_NOTHING_WRITTEN = "导入未执行，数据库没有任何改动。"
+FILE_UNPACKED_TOO_BIG = "文件解压后超过 {mb} MB，不像正常的表格文件，请在 Excel 中另存后再导入。"
 
 # ---------------------------------------------------------------- section: access (guard, roster, binding)
 
@@ -129,6 +130,30 @@ ROSTER_BAD_TG = "telegram_id {value!r} 应为数字。"
 ROSTER_DUP_TG = "telegram_id 与第 {other} 行重复。"
 ROSTER_SUMMARY = "新增 {added} 人，更新 {updated} 人，停用 {deactivated} 人，未变 {unchanged} 人。"
 ROSTER_DRY_RUN = "（预演：未写入数据库）"
+
+# Issue 13 (access): private-only features, roster conflicts, import retry, start-up failures.
+GROUP_PRIVATE_ONLY = "请私聊机器人使用此功能。"
+ROSTER_TG_TAKEN = "telegram_id {value} 已绑定到名册中的另一人（{name}），请核对后再导入。"
+IMPORT_WRITE_FAILED = "写入数据库失败，导入未完成，数据库没有任何改动。预览已保留：问题解决后可再次点击「确认导入」，无需重新上传文件。"
+IMPORT_TIMEOUT = "文件解析超时（超过 {seconds} 秒），请检查文件内容或拆分后再导入。"
+# Start-up failures: one line each, Chinese then English; never the token, never a password.
+STARTUP_WEBHOOK_NO_SECRET = ("启动失败：已设置 WEBHOOK_URL 但未设置 WEBHOOK_SECRET，任何人都能伪造更新。"
+                             "请设置至少 {min} 位、仅含 A-Z a-z 0-9 _ - 的随机密钥（如 openssl rand -hex 32）。"
+                             " Start-up refused: WEBHOOK_URL is set but WEBHOOK_SECRET is empty; set a random secret "
+                             "of at least {min} characters from A-Z a-z 0-9 _ -.")
+STARTUP_WEBHOOK_WEAK_SECRET = ("启动失败：WEBHOOK_SECRET 太短或含有不允许的字符，需至少 {min} 位、仅含 A-Z a-z 0-9 _ -。"
+                               " Start-up refused: WEBHOOK_SECRET must be at least {min} characters from A-Z a-z 0-9 _ -.")
+STARTUP_BAD_TOKEN = ("启动失败：Telegram 拒绝了 TELEGRAM_BOT_TOKEN（令牌无效或已被撤销），请向 @BotFather 核对。"
+                     " Start-up failed: Telegram rejected TELEGRAM_BOT_TOKEN (invalid or revoked).")
+STARTUP_NO_TELEGRAM = ("启动失败：无法连接 Telegram Bot API（{where}），请检查网络、代理或 TELEGRAM_BASE_URL。"
+                       " Start-up failed: cannot reach the Telegram Bot API ({where}).")
+STARTUP_NO_DATABASE = ("启动失败：无法连接或使用数据库（{where}），请检查 DATABASE_URL 和数据库服务。"
+                       " Start-up failed: cannot use the database ({where}); check DATABASE_URL.")
+STARTUP_BAD_SETTINGS = ("启动失败：配置项无效：{fields}，请检查 .env 或环境变量。"
+                        " Start-up failed: invalid settings: {fields}.")
+STARTUP_OS_ERROR = "启动失败：系统错误：{reason}。 Start-up failed: {reason}."
+STARTUP_FAILED = ("启动失败：{kind}（设置 LOG_LEVEL=DEBUG 可查看详情）。"
+                  " Start-up failed: {kind} (LOG_LEVEL=DEBUG shows details).")
 
 # ---------------------------------------------------------------- section: catalogue and lookup
 # Catalogue file import: every message names the row (as Excel shows it, header = row 1)

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 from sqlmodel import Session, select
 
+import texts
 from db import audit
 from db.models import Invite, Person, utcnow
 from knowledge.roster import RosterRow
+from knowledge.tables import TableFileError
 
 ROSTER_FIELDS = ("name", "role", "street", "zone", "department", "certificate_no", "certificate_expires")
 INVITE_DAYS = 7
@@ -24,10 +26,52 @@ class RosterDiff:
     unchanged: list[str] = field(default_factory=list)
 
 
+class RosterConflict(TableFileError):
+    """The file gives a Telegram account to someone while another active person on the roster
+    keeps it; `.errors` name the row and the column (nothing is written)."""
+
+
+def _free_accounts(session: Session, rows: list[RosterRow], existing: dict[str, Person], actor: int | None) -> None:
+    """Each telegram_id in the file must belong to that row's person once written.
+
+    An account held by someone who has left (inactive, or missing from this file and so about to
+    be deactivated) moves to the new row, as binding by contact does. One held by an active person
+    who stays on the roster is a mistake in the file: refuse with row and column instead of
+    letting the unique index abort the import with a database error.
+    """
+    holders = {p.telegram_id: p for p in existing.values() if p.telegram_id is not None}
+    staying = {row.phone for row in rows}
+    errors: list[str] = []
+    moved: list[Person] = []
+    for row in rows:
+        holder = holders.get(row.telegram_id) if row.telegram_id is not None else None
+        if holder is None or holder.phone == row.phone:
+            continue
+        if holder.active and holder.phone in staying:
+            errors.append(texts.FILE_CELL_ERROR.format(
+                row=row.line or "?", column="telegram_id",
+                message=texts.ROSTER_TG_TAKEN.format(value=row.telegram_id, name=holder.name)))
+        else:
+            moved.append(holder)
+    if errors:
+        raise RosterConflict(errors)
+    for holder in moved:
+        _audit(session, actor, "roster.unbind", holder, {"telegram_id": holder.telegram_id}, {"telegram_id": None})
+        holder.telegram_id = None
+        holder.updated_at = utcnow()
+        session.add(holder)
+    if moved:
+        session.flush()
+
+
 def apply_roster(*, session: Session, rows: list[RosterRow], actor_person_id: int | None, dry_run: bool) -> RosterDiff:
-    """Update people by phone, add new ones, deactivate the missing (never delete)."""
+    """Update people by phone, add new ones, deactivate the missing (never delete).
+
+    Raises RosterConflict (row and column) when the file gives an active person's Telegram
+    account to someone else."""
     diff = RosterDiff()
     existing = {p.phone: p for p in session.exec(select(Person)).all()}
+    _free_accounts(session, rows, existing, actor_person_id)
     seen: set[str] = set()
     for row in rows:
         seen.add(row.phone)
@@ -75,6 +119,11 @@ def by_telegram_id(*, session: Session, telegram_id: int) -> Person | None:
 
 def by_phone(*, session: Session, phone: str) -> Person | None:
     return session.exec(select(Person).where(Person.phone == phone)).first()
+
+
+def has_active_admin(*, session: Session) -> bool:
+    """Does the roster hold an active admin? Then ADMIN_TELEGRAM_IDS no longer upgrades anyone."""
+    return session.exec(select(Person.id).where(Person.role == "admin", Person.active == True)).first() is not None  # noqa: E712
 
 
 def bind(*, session: Session, person: Person, telegram_id: int, how: str) -> None:

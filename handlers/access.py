@@ -114,6 +114,9 @@ async def invite(update: Update, context: BotContext) -> None:
     """/invite <phone>: a one-time deep link for someone whose Telegram phone differs."""
     message = update.effective_message
     assert message is not None
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        await message.reply_text(texts.GROUP_PRIVATE_ONLY)  # the link makes whoever opens it first that person
+        return
     phone = normalize_phone(" ".join(context.args or []))
     if phone is None:
         await message.reply_text(texts.INVITE_USAGE)

@@ -5,13 +5,14 @@ Authorization lives here and in each handler's own re-check, never in hidden but
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import Session, select
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 
 # Commands a stranger may use: binding and the public zone division.
 PUBLIC_COMMANDS = ("/start", "/zones")
+
+# Group chats get only what is meant for a group: the public zone division, item lookup (the
+# catalogue is public; its buttons answer in private) and /start (which points to the private
+# chat). Everything else is private BY DEFAULT, so a new command never leaks into a group:
+# names, certificates, GPS, statistics, invite links and boards stay in private chats.
+GROUP_COMMANDS = frozenset({"start", "zones", "lookup"})
+GROUP_CALLBACK_FEATURES = frozenset({"lk"})
 
 
 class FloodGate:
@@ -105,6 +113,60 @@ def _is_public(update: Update) -> bool:
     return any(text == cmd or text.startswith(cmd + " ") or text.startswith(cmd + "@") for cmd in PUBLIC_COMMANDS)
 
 
+def _outside_private(update: Update) -> bool:
+    """True for updates from a group, supergroup or channel, and for buttons on inline messages."""
+    if update.callback_query is not None and update.callback_query.message is None:
+        return True  # a button under a message sent in inline mode: it lives in some other chat
+    chat = update.effective_chat
+    return chat is not None and chat.type != ChatType.PRIVATE
+
+
+def group_verdict(update: Update, bot_username: str | None) -> str:
+    """For an update outside a private chat: 'pass' (meant for groups), 'private' (answer
+    「请私聊机器人使用此功能」) or 'ignore' (group chatter, other bots' commands, member changes)."""
+    query = update.callback_query
+    if query is not None:
+        feature = (query.data or "").split(":", 1)[0]
+        return "pass" if feature in GROUP_CALLBACK_FEATURES else "private"
+    message = update.message
+    if message is None or message.text is None:
+        return "ignore"  # edits, member changes, photos, locations, contacts: nothing for groups
+    text = message.text.strip()
+    if text in keyboards.MENU_TEXTS:
+        return "private"  # someone typed a main-menu word into the group
+    if not text.startswith("/"):
+        return "ignore"
+    name, _, addressee = text.split(maxsplit=1)[0][1:].partition("@")
+    if addressee and bot_username and addressee.lower() != bot_username.lower():
+        return "ignore"  # another bot's command
+    return "pass" if name.lower() in GROUP_COMMANDS else "private"
+
+
+async def _private_only(update: Update) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(texts.GROUP_PRIVATE_ONLY, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(texts.GROUP_PRIVATE_ONLY)
+
+
+def _resolve_actor(session: Session, user_id: int, full_name: str, admin_ids: frozenset[int]) -> tuple[Actor | None, bool]:
+    """(actor, known-but-deactivated). The roster decides; ADMIN_TELEGRAM_IDS only bootstraps:
+    it counts for ids of nobody on the roster, and for active people while the roster has no
+    active admin. A deactivated person is never an admin (an admin who left keeps nothing)."""
+    person = people.by_telegram_id(session=session, telegram_id=user_id)
+    if person is not None and not person.active:
+        return None, True
+    if person is None:
+        if user_id in admin_ids:
+            return Actor(telegram_id=user_id, person_id=None, name=full_name, role=Role.ADMIN,
+                         street=None, zone=None, department=None), False
+        return None, False
+    actor = Actor.from_person(person)
+    if actor.role != Role.ADMIN and user_id in admin_ids and not people.has_active_admin(session=session):
+        actor = dataclasses.replace(actor, role=Role.ADMIN)
+    return actor, False
+
+
 async def guard(update: Update, context: BotContext) -> None:
     """Resolve the actor or stop the update; runs before every feature handler."""
     services = context.services
@@ -114,6 +176,9 @@ async def guard(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
+    group = group_verdict(update, context.bot.username) if _outside_private(update) else "pass"
+    if group == "ignore":
+        raise ApplicationHandlerStop  # ordinary group chatter costs no database query
     verdict = context.bot_data["flood"].check(user.id)
     if verdict != "ok":
         if verdict == "warn" and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
@@ -121,16 +186,14 @@ async def guard(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
     with services.db.session() as session:
-        person = people.by_telegram_id(session=session, telegram_id=user.id)
-        actor = Actor.from_person(person) if person is not None and person.active else None
-    if actor is None and user.id in services.settings.admin_ids:
-        actor = Actor(telegram_id=user.id, person_id=None, name=user.full_name, role=Role.ADMIN,
-                      street=None, zone=None, department=None)
+        actor, deactivated = _resolve_actor(session, user.id, user.full_name, services.settings.admin_ids)
     context.actor = actor
-    if actor is not None or _is_public(update):
-        return
-    await _turn_away(update, deactivated=person is not None)
-    raise ApplicationHandlerStop
+    if actor is None and not _is_public(update):
+        await _turn_away(update, deactivated=deactivated)
+        raise ApplicationHandlerStop
+    if group == "private":
+        await _private_only(update)
+        raise ApplicationHandlerStop
 
 
 async def _turn_away(update: Update, *, deactivated: bool) -> None:

@@ -6,12 +6,15 @@ and review what officers taught the search (/aliases).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,6 +29,7 @@ import texts
 from db import catalogue as catalogue_db
 from db import people
 from db.catalogue import CatalogueService
+from db.engine import Database
 from db.models import Role
 from handlers import callbacks
 from handlers.cards import by_street_lines, render_card, status_summary
@@ -41,6 +45,8 @@ FEATURE = "lk"
 MAX_QUERY = 256
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SUGGESTIONS = 5
+PARSE_SECONDS = 20  # an upload not parsed by then is refused (the caps make honest files far faster)
+log = logging.getLogger(__name__)
 
 
 def service(context: BotContext) -> CatalogueService:
@@ -220,7 +226,10 @@ async def inline_lookup(update: Update, context: BotContext) -> None:
 
 @requires(Role.ADMIN)
 async def on_document(update: Update, context: BotContext) -> None:
-    """An admin sends a catalogue or roster file: preview the diff, then confirm or cancel."""
+    """An admin sends a catalogue or roster file: preview the diff, then confirm or cancel.
+
+    The file is parsed off the event loop with a time limit: a hostile workbook must not
+    stall every other user's updates."""
     message = update.effective_message
     assert message is not None and message.document is not None
     doc = message.document
@@ -232,22 +241,27 @@ async def on_document(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.CATALOGUE_DOC_TOO_BIG.format(mb=MAX_DOCUMENT_BYTES // 2**20))
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
+    svc = service(context)
+    svc.current()
+    current_items = svc.items  # read on the loop; the thread only parses and diffs
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(data)
-        kind = _file_kind(path)
         try:
-            if kind == "catalogue":
-                pending = _preview_catalogue(context, path, doc.file_name or "upload")
-            elif kind == "roster":
-                pending = _preview_roster(context, path)
-            else:
-                await message.reply_text(texts.CATALOGUE_DOC_UNKNOWN)
-                return
+            pending = await asyncio.wait_for(
+                asyncio.to_thread(_preview_upload, context.db, current_items, path, doc.file_name or "upload"),
+                timeout=PARSE_SECONDS,
+            )
+        except TimeoutError:
+            await message.reply_text(texts.IMPORT_TIMEOUT.format(seconds=PARSE_SECONDS) + "\n" + texts.IMPORT_NOTHING_WRITTEN)
+            return
         except (CatalogueFileError, TableFileError) as exc:
             summary = exc.summary() if isinstance(exc, CatalogueFileError) else "\n".join(exc.errors[:20])
             await message.reply_text(esc(summary) + "\n" + texts.IMPORT_NOTHING_WRITTEN)
             return
+    if pending is None:
+        await message.reply_text(texts.CATALOGUE_DOC_UNKNOWN)
+        return
     token = secrets.token_hex(4)
     context.user_data["pending_import"] = {"token": token, **pending}
     buttons = InlineKeyboardMarkup([[
@@ -255,6 +269,16 @@ async def on_document(update: Update, context: BotContext) -> None:
         InlineKeyboardButton(texts.CATALOGUE_CANCEL, callback_data=callbacks.encode("imp", "no", token)),
     ]])
     await message.reply_text(pending["preview"], reply_markup=buttons)
+
+
+def _preview_upload(db: Database, current_items: list[CatalogueItem], path: Path, source: str) -> dict[str, Any] | None:
+    """Runs in a worker thread: which kind of file, parsed and diffed (None: neither kind)."""
+    kind = _file_kind(path)
+    if kind == "catalogue":
+        return _preview_catalogue(current_items, path, source)
+    if kind == "roster":
+        return _preview_roster(db, path)
+    return None
 
 
 def _file_kind(path: Path) -> str | None:
@@ -270,11 +294,9 @@ def _file_kind(path: Path) -> str | None:
     return "roster" if "person" in table.headers or "name" in table.headers else None
 
 
-def _preview_catalogue(context: BotContext, path: Path, source: str) -> dict[str, Any]:
+def _preview_catalogue(current_items: list[CatalogueItem], path: Path, source: str) -> dict[str, Any]:
     items = load_catalogue_file(path)
-    svc = service(context)
-    svc.current()
-    diff = diff_catalogues(svc.items, items)
+    diff = diff_catalogues(current_items, items)
     lines = [texts.CATALOGUE_PREVIEW.format(
         source=esc(source), total=len(items), added=len(diff.added), changed=len(diff.changed),
         withdrawn=len(diff.withdrawn), unchanged=len(diff.unchanged), sample="")]
@@ -285,9 +307,9 @@ def _preview_catalogue(context: BotContext, path: Path, source: str) -> dict[str
     return {"kind": "catalogue", "path_items": items, "source": source, "preview": "\n".join(lines)[:4000]}
 
 
-def _preview_roster(context: BotContext, path: Path) -> dict[str, Any]:
+def _preview_roster(db: Database, path: Path) -> dict[str, Any]:
     rows = load_roster_file(path)
-    with context.db.session() as session:
+    with db.session() as session:
         diff = people.apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=True)
     summary = texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
                                           deactivated=len(diff.deactivated), unchanged=len(diff.unchanged))
@@ -307,24 +329,38 @@ async def on_import_button(update: Update, context: BotContext) -> None:
     if data is None or pending is None or pending["token"] != data.ident:
         await refuse(update, texts.FORGED_BUTTON)
         return
-    context.user_data.pop("pending_import", None)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
     if data.action != "ok":
+        context.user_data.pop("pending_import", None)
+        await query.answer()
+        await query.edit_message_reply_markup(None)
         await context.bot.send_message(query.from_user.id, texts.CATALOGUE_IMPORT_CANCELLED)
         return
-    with context.db.session() as session:
-        if pending["kind"] == "catalogue":
-            version = catalogue_db.save_version(session=session, items=pending["path_items"], source_name=pending["source"],
-                                                imported_by=actor.person_id, is_sample=False)
-            reply = texts.CATALOGUE_IMPORTED.format(version=version.id, total=len(pending["path_items"]))
-        else:
-            diff = people.apply_roster(session=session, rows=pending["rows"], actor_person_id=actor.person_id, dry_run=False)
-            reply = texts.ROSTER_IMPORTED.format(summary=texts.ROSTER_SUMMARY.format(
-                added=len(diff.added), updated=len(diff.updated), deactivated=len(diff.deactivated),
-                unchanged=len(diff.unchanged)))
+    await query.answer()
+    try:
+        reply = await asyncio.to_thread(_write_import, context.db, pending, actor.person_id)
+    except (TableFileError, SQLAlchemyError) as exc:
+        # Keep the preview and its buttons: once the cause is fixed, 确认导入 again, no re-upload.
+        log.warning("import write failed: %s", type(exc).__name__)
+        detail = "\n".join(esc(line) for line in exc.errors[:20]) + "\n" if isinstance(exc, TableFileError) else ""
+        await context.bot.send_message(query.from_user.id, detail + texts.IMPORT_WRITE_FAILED)
+        return
+    context.user_data.pop("pending_import", None)
+    await query.edit_message_reply_markup(None)
     service(context).refresh(force=True)
     await context.bot.send_message(query.from_user.id, reply)
+
+
+def _write_import(db: Database, pending: dict[str, Any], actor_person_id: int | None) -> str:
+    """Runs in a worker thread: write the previewed import in one transaction; the reply text."""
+    with db.session() as session:
+        if pending["kind"] == "catalogue":
+            version = catalogue_db.save_version(session=session, items=pending["path_items"], source_name=pending["source"],
+                                                imported_by=actor_person_id, is_sample=False)
+            return texts.CATALOGUE_IMPORTED.format(version=version.id, total=len(pending["path_items"]))
+        diff = people.apply_roster(session=session, rows=pending["rows"], actor_person_id=actor_person_id, dry_run=False)
+    return texts.ROSTER_IMPORTED.format(summary=texts.ROSTER_SUMMARY.format(
+        added=len(diff.added), updated=len(diff.updated), deactivated=len(diff.deactivated),
+        unchanged=len(diff.unchanged)))
 
 
 @requires(Role.ADMIN)

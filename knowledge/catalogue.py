@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -179,28 +178,42 @@ def _read_csv_rows(path: Path) -> list[list[Any]]:
 
 
 def _read_xlsx_rows(path: Path) -> list[list[Any]]:
-    """Rows of the first sheet of an .xlsx workbook, values only."""
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Rows of the first sheet of an .xlsx workbook, values only, streamed (see tables.xlsx_rows:
+    a declared dimension of A1:XFD1048576 is ignored); blank rows keep Excel's row numbers."""
+    from contextlib import closing
 
+    from knowledge.tables import TableFileError, xlsx_rows
+
+    rows: list[list[Any]] = []
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise CatalogueFileError([texts.CATALOGUE_NOT_A_TABLE.format(reason="不是有效的 .xlsx 文件")]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return _limited(list(row) for row in sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
+        with closing(xlsx_rows(path)) as numbered:
+            for number, values in numbered:
+                if number > MAX_DATA_ROWS + 1:
+                    raise CatalogueFileError([texts.CATALOGUE_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)])
+                rows.extend([] for _ in range(number - 1 - len(rows)))
+                rows.append(list(values))
+    except TableFileError as error:
+        reason = error.errors[0] if error.errors else "不是有效的 .xlsx 文件"
+        raise CatalogueFileError([texts.CATALOGUE_NOT_A_TABLE.format(reason=reason)]) from error
+    return rows
 
 
 def _limited(rows: Iterable[list[Any]]) -> list[list[Any]]:
-    """Materialise rows, refusing early once the row limit (plus header) is passed."""
+    """Materialise rows, refusing once a non-empty row lies past the row limit (plus header).
+
+    Blank rows are held back as a count and only written out before a later non-empty row, so
+    a file of a million empty lines never becomes a million lists."""
     collected: list[list[Any]] = []
+    blanks = 0
     for row in rows:
-        collected.append(row)
-        if len(collected) > MAX_DATA_ROWS + 1 and any(cell_text(value) for value in row):
+        if not any(cell_text(value) for value in row):
+            blanks += 1
+            continue
+        if len(collected) + blanks + 1 > MAX_DATA_ROWS + 1:
             raise CatalogueFileError([texts.CATALOGUE_TOO_MANY_ROWS.format(limit=MAX_DATA_ROWS)])
+        collected.extend([] for _ in range(blanks))
+        blanks = 0
+        collected.append(row)
     return collected
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -44,6 +44,7 @@ class RosterRow:
     certificate_no: str | None
     certificate_expires: date | None
     telegram_id: int | None
+    line: int = field(default=0, compare=False)  # the file's row number, for errors found at write time
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -113,7 +114,7 @@ def load_roster_file(path: Path) -> list[RosterRow]:
                     name=name[:64], phone=phone, role=role, street=street, zone=zone,
                     department=cells.get("department") or None,
                     certificate_no=cells.get("certificate_no") or None,
-                    certificate_expires=expires, telegram_id=telegram_id,
+                    certificate_expires=expires, telegram_id=telegram_id, line=line_no,
                 )
             )
     if errors:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +18,9 @@ from pathlib import Path
 import texts
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # an honest 5 MB workbook unpacks to far less
+MAX_COLUMNS = 64  # our widest table has 10 columns; further ones are padding
+EXCEL_MAX_ROWS = 1_048_576
 
 
 class TableFileError(Exception):
@@ -42,24 +47,31 @@ def read_table(
     required: Sequence[str],
     max_rows: int,
 ) -> Table:
-    """Load `path`, match headers (case-insensitive) to `columns`, check required ones exist."""
+    """Load `path`, match headers (case-insensitive) to `columns`, check required ones exist.
+
+    Rows are streamed and empty ones skipped; more than `max_rows` data rows stops the read at
+    once. Row numbers are the file's own (Excel's row, the CSV record), blank rows included.
+    """
     if not path.exists():
         raise TableFileError([texts.FILE_NOT_FOUND.format(path=path)])
     if path.stat().st_size > MAX_FILE_BYTES:
         raise TableFileError([texts.FILE_TOO_BIG.format(mb=MAX_FILE_BYTES // (1024 * 1024))])
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        raw_rows = _csv_rows(path.read_bytes())
+        numbered = _csv_rows(path.read_bytes())
     elif suffix in (".xlsx", ".xlsm"):
-        raw_rows = _xlsx_rows(path)
+        numbered = _xlsx_rows(path)
     else:
         raise TableFileError([texts.FILE_BAD_TYPE.format(name=path.name)])
-    raw_rows = [r for r in raw_rows if any(cell.strip() for cell in r)]
+    raw_rows: list[tuple[int, list[str]]] = []
+    with closing(numbered):
+        for number, cells in numbered:
+            raw_rows.append((number, cells))
+            if len(raw_rows) > max_rows + 1:  # the header plus max_rows
+                raise TableFileError([texts.FILE_TOO_MANY_ROWS.format(limit=max_rows)])
     if not raw_rows:
         raise TableFileError([texts.FILE_EMPTY])
-    header, body = raw_rows[0], raw_rows[1:]
-    if len(body) > max_rows:
-        raise TableFileError([texts.FILE_TOO_MANY_ROWS.format(limit=max_rows)])
+    header, body = raw_rows[0][1], raw_rows[1:]
     lookup = {name.lower(): key for key, names in columns.items() for name in names}
     index: dict[str, int] = {}
     headers: dict[str, str] = {}
@@ -72,13 +84,14 @@ def read_table(
     if missing:
         raise TableFileError([texts.FILE_MISSING_COLUMNS.format(columns="、".join(missing))])
     rows = []
-    for offset, raw in enumerate(body, start=2):
+    for number, raw in body:
         cells = {key: (raw[pos].strip() if pos < len(raw) else "") for key, pos in index.items()}
-        rows.append((offset, cells))
+        rows.append((number, cells))
     return Table(rows=rows, headers=headers)
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """(record number, cells) of each non-empty CSV record, at most MAX_COLUMNS cells wide."""
     if b"\x00" in data[:4096]:
         raise TableFileError([texts.FILE_NOT_TABLE])
     for encoding in ("utf-8-sig", "gb18030"):
@@ -89,24 +102,73 @@ def _csv_rows(data: bytes) -> list[list[str]]:
             continue
     else:
         raise TableFileError([texts.FILE_BAD_ENCODING])
+    return _csv_records(decoded)
+
+
+def _csv_records(decoded: str) -> Iterator[tuple[int, list[str]]]:
     try:
-        return list(csv.reader(io.StringIO(decoded)))
+        for number, record in enumerate(csv.reader(io.StringIO(decoded)), start=1):
+            cells = [cell.strip() for cell in record[:MAX_COLUMNS]]
+            if any(cells):
+                yield number, cells
     except csv.Error as exc:
         raise TableFileError([texts.FILE_NOT_TABLE + f"（{exc}）"]) from exc
 
 
-def _xlsx_rows(path: Path) -> list[list[str]]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    with closing(xlsx_rows(path)) as rows:
+        for number, values in rows:
+            yield number, [cell_text(value) for value in values]
+
+
+def xlsx_rows(path: Path, *, max_columns: int = MAX_COLUMNS) -> Iterator[tuple[int, tuple[object, ...]]]:
+    """(Excel row number, raw values) of each non-empty row of the first sheet, streamed.
+
+    Why not simply iter_rows: openpyxl trusts the sheet's declared dimension, and a 5 KB file
+    declaring A1:XFD1048576 makes it pad every row to 16 384 cells and emit a million rows. Here
+    the declared dimension is dropped, columns past `max_columns` are ignored, rows missing from
+    the file cost one identity check each, and the unpacked size is checked before parsing.
+    Callers stop reading at their row cap.
+    """
     from openpyxl import load_workbook  # imported here: only imports need it
 
+    _check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
     try:
         sheet = workbook.worksheets[0]
-        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        sheet.reset_dimensions()  # read-only sheets have it
+        blank: object = None
+        rows = sheet.iter_rows(max_col=max_columns, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            if number > EXCEL_MAX_ROWS:
+                raise TableFileError([texts.FILE_NOT_TABLE])  # no real workbook goes past Excel's last row
+            if values is blank:
+                continue  # openpyxl hands out one shared tuple for every row missing from the file
+            if not any(value is not None and (not isinstance(value, str) or value.strip()) for value in values):
+                blank = values
+                continue
+            yield number, values
+    except TableFileError:
+        raise
+    except Exception as exc:  # broken XML inside the archive
+        raise TableFileError([texts.FILE_NOT_TABLE]) from exc
     finally:
         workbook.close()
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse zip bombs before openpyxl inflates anything (sizes come from the zip directory,
+    and Python's zipfile never inflates an entry past its declared size)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TableFileError([texts.FILE_NOT_TABLE]) from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise TableFileError([texts.FILE_UNPACKED_TOO_BIG.format(mb=MAX_UNPACKED_BYTES // (1024 * 1024))])
 
 
 def cell_text(value: object) -> str:

@@ -32,7 +32,7 @@ async def test_webhook_mode_refuses_requests_without_the_secret(db_url: str, tmp
     emu = BotApiEmulator()
     await emu.start()
     bot = BotProcess(emu=emu, db_url=db_url, workdir=tmp_path, env_extra={
-        "WEBHOOK_URL": url, "WEBHOOK_SECRET": "s3cret_Token-1", "PORT": str(port), "WEBHOOK_LISTEN": "127.0.0.1"})
+        "WEBHOOK_URL": url, "WEBHOOK_SECRET": "s3cret_Token-1-0123456789abcdefghij", "PORT": str(port), "WEBHOOK_LISTEN": "127.0.0.1"})
     try:
         await bot.start(ready_method="setwebhook")
         officer = Driver(emu).user(1001, "浮桥队员甲")

@@ -1,0 +1,142 @@
+"""Issue 13 item 8: an XLSX "dimension bomb" (a few KB declaring A1:XFD1048576, with a cell in
+the very last row and column) must parse fast and small: rows streamed, the declared dimension
+ignored, columns past the cap ignored, empty padding skipped. Measured in CPU time
+(time.process_time) and peak-RSS growth (getrusage) of a child interpreter, not wall time."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from knowledge.catalogue import CatalogueFileError, load_catalogue_file
+from knowledge.roster import load_roster_file
+from knowledge.tables import TableFileError, read_table
+
+ROOT = Path(__file__).resolve().parents[2]
+ROSTER_HEADER = ["姓名", "手机", "角色", "街道", "片区"]
+ROSTER_ROWS = [["张三", "13900000001", "执法人员", "浮桥街道", "江南新区"],
+               ["李四", "13900000002", "协调员", "", "老城区"]]
+FAR_CELL = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+def bomb(path: Path, header: list[str], rows: list[list[str]], tail: str = FAR_CELL) -> Path:
+    """An honest workbook whose sheet XML then declares A1:XFD1048576 and ends with `tail`."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', data.decode())
+                assert "A1:XFD1048576" in xml
+                data = xml.replace("</sheetData>", tail + "</sheetData>").encode()
+            out.writestr(info.filename, data)
+    return path
+
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from knowledge.catalogue import CatalogueFileError, load_catalogue_file
+from knowledge.roster import load_roster_file
+from knowledge.tables import TableFileError
+loader = load_roster_file if sys.argv[1] == "roster" else load_catalogue_file
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cpu = time.process_time()
+try:
+    names = [getattr(row, "name") for row in loader(Path(sys.argv[2]))]
+except (TableFileError, CatalogueFileError) as exc:
+    names = ["refused: " + str(exc)]
+cpu = time.process_time() - cpu
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({"names": names, "cpu": cpu, "grown_kib": grown}))
+"""
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))  # an unfixed parse dies here, not the machine
+
+
+def parse_in_child(kind: str, path: Path, timeout: float = 60.0) -> dict:  # type: ignore[type-arg]
+    """Load the file in a fresh interpreter: its own CPU time and peak-memory growth, no tracemalloc
+    overhead, and a runaway (unfixed) parse ends in a MemoryError or a timeout, not a hung suite."""
+    try:
+        done = subprocess.run([sys.executable, "-c", CHILD, kind, str(path)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=timeout, preexec_fn=_limit_memory)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"parsing {path.name} took more than {timeout}s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("tail", [FAR_CELL, '<row r="1048576"/>', '<row r="1048576" spans="1:16384"><c r="A1048576"/></row>'])
+def test_dimension_bomb_roster_parses_fast_and_small(tmp_path: Path, tail: str) -> None:
+    path = bomb(tmp_path / "名册.xlsx", ROSTER_HEADER, ROSTER_ROWS, tail)
+    assert path.stat().st_size < 10_000  # a few KB on disk
+    result = parse_in_child("roster", path)
+    assert result["names"] == ["张三", "李四"]  # the padding is ignored, nothing invented
+    # Unfixed: 16 384 cells x 1 048 576 rows, i.e. minutes and gigabytes (dies at the 1.5 GiB limit).
+    assert result["cpu"] < 2.0, result
+    assert result["grown_kib"] < 50 * 1024, result
+
+
+def test_dimension_bomb_catalogue_parses_fast_and_small(tmp_path: Path) -> None:
+    header = ["编号", "事项名称", "类别", "原行使部门", "执法依据", "赋权范围", "状态", "生效日期"]
+    rows = [["T-001", "占道经营", "市场监管", "区市场监督管理局", "《示例条例》第一条", "全部街道", "已赋权", "2024-01-01"]]
+    path = bomb(tmp_path / "清单.xlsx", header, rows)
+    result = parse_in_child("catalogue", path)
+    assert result["names"] == ["占道经营"]
+    assert result["cpu"] < 2.0, result
+    assert result["grown_kib"] < 50 * 1024, result
+
+
+def test_rows_past_the_cap_stop_the_read(tmp_path: Path) -> None:
+    many = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>名{n}</t></is></c></row>' for n in range(4, 40_000))
+    path = bomb(tmp_path / "多.xlsx", ROSTER_HEADER, ROSTER_ROWS, many)
+    cpu = time.process_time()
+    with pytest.raises(TableFileError, match="超过 100 行"):
+        read_table(path, {"name": ("姓名",)}, required=("name",), max_rows=100)
+    assert time.process_time() - cpu < 2.0
+    with pytest.raises(CatalogueFileError, match="超过"):
+        header = ["编号", "事项名称"]
+        load_catalogue_file(bomb(tmp_path / "多清单.xlsx", header, [], many))
+
+
+def test_row_beyond_excel_last_row_is_refused(tmp_path: Path) -> None:
+    path = bomb(tmp_path / "怪.xlsx", ROSTER_HEADER, ROSTER_ROWS, '<row r="50000000"><c r="A50000000" t="inlineStr"><is><t>x</t></is></c></row>')
+    result = parse_in_child("roster", path)
+    assert result["names"][0].startswith("refused: 无法读取为表格"), result
+    assert result["cpu"] < 2.0, result
+
+
+def test_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    path = bomb(tmp_path / "大.xlsx", ROSTER_HEADER, ROSTER_ROWS)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/padding.bin", b"\0" * (64 * 2**20))  # 64 MiB of zeros: ~64 KB packed
+    assert path.stat().st_size < 200_000
+    with pytest.raises(TableFileError, match="解压后"):
+        load_roster_file(path)
+
+
+def test_wide_csv_is_capped(tmp_path: Path) -> None:
+    path = tmp_path / "宽.csv"
+    path.write_text(",".join(ROSTER_HEADER) + "," * 1_000_000 + "\n" + ",".join(ROSTER_ROWS[0]) + "\n", encoding="utf-8")
+    result = parse_in_child("roster", path)
+    assert result["names"] == ["张三"]
+    assert result["grown_kib"] < 50 * 1024, result
