@@ -1,0 +1,318 @@
+"""How much of a question an item explains: character n-grams, sounds and the domain thesaurus.
+
+Why this and not a word segmenter: jieba (the usual choice, dictionary in its wheel) costs +77 MB RSS
+and 0.94 s CPU to load its dictionary (measured, see tests/data/heldout/FINAL_RUN.md), which breaks
+the 120 MB idle-RSS and 2 s start-up limits. Character unigrams + bigrams need no dictionary, and the
+domain words that matter are in the thesaurus, matched longest-first. Every question is turned into
+tokens (a hanzi with its syllable, or a pinyin syllable typed in Latin letters), so 私装disuo, 冲电
+and `can chu la ji` are all compared with the item by sound as well as by characters.
+
+The score of an item is a weighted coverage (BM25-like: rare n-grams weigh more, common ones like
+处罚 almost nothing): the share of the question that the item's name, legal basis, class or the
+thesaurus expansion explains, plus a little for the share of the item's name the question covers.
+It is absolute (0-100), so it also says when nothing is near.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from knowledge.thesaurus import Entry, Thesaurus
+
+# The 410 toneless syllables of Mandarin (pypinyin's inventory); used to split typed pinyin.
+_SYLLABLES = frozenset(
+    """a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang cao ce cen ceng
+    cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo ci cong cou cu
+    cuan cui cun cuo da dai dan dang dao de den deng di dian diao die ding diu dong dou du duan dui dun duo e ei en eng
+    er fa fan fang fei fen feng fiao fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai guan guang gui
+    gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia jian jiang jiao jie
+    jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke ken keng kong kou ku kua kuai kuan kuang kui kun kuo la
+    lai lan lang lao le lei leng li lia lian liang liao lie lin ling liu lo long lou lu luan lun luo lv lve ma mai man
+    mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang nao ne nei nen neng ni nian niang
+    niao nie nin ning niu nong nou nu nuan nun nuo nv nve o ou pa pai pan pang pao pei pen peng pi pian piao pie pin
+    ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun ran rang rao re ren reng ri rong rou ru
+    rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan shang shao she shen sheng shi shou shu shua shuai
+    shuan shuang shui shun shuo si song sou su suan sui sun suo ta tai tan tang tao te teng ti tian tiao tie ting tong
+    tou tu tuan tui tun tuo wa wai wan wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue
+    xun ya yan yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan
+    zhang zhao zhe zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun
+    zuo""".split()
+)
+_MAX_SYLLABLE = 6
+_HANZI = re.compile(r"[\u3400-\u9fff]")
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z]+|[0-9]+|.")
+
+# Characters that carry no meaning alone in a question (they still count inside bigrams).
+STOP_CHARS = frozenset("把在了的也不很有人我们他她它就都还又被给让是个这那一上下里进去来到说着过得地要会能可和与或及等对其者以")
+UNIGRAM_WEIGHT = 0.3
+BASIS_FACTOR = 0.5
+SOUND_FACTOR = 0.85
+THESAURUS_FACTOR = 0.9
+INITIALS_FACTOR = 0.8
+NAME_SHARE = 0.1
+UNKNOWN_BIGRAM_WEIGHT = 0.3
+UNKNOWN_UNIGRAM_WEIGHT = 0.0
+MASS_SHARE = 0.3
+MASS_SATURATION = 3.0
+SPAN_WEIGHT = 1.0
+SHORT_SPAN_WEIGHT = 0.5  # one-character field words (倒, 狗) say less
+
+
+@lru_cache(maxsize=4096)
+def split_pinyin(run: str) -> tuple[str, ...] | None:
+    """'canchulaji' -> ('can', 'chu', 'la', 'ji'); None when the letters are not all syllables.
+    Fewest syllables wins (xian, not xi an), which is how people type."""
+    best: list[tuple[str, ...] | None] = [None] * (len(run) + 1)
+    best[0] = ()
+    for end in range(1, len(run) + 1):
+        for size in range(1, min(_MAX_SYLLABLE, end) + 1):
+            before = best[end - size]
+            piece = run[end - size : end]
+            if before is not None and piece in _SYLLABLES:
+                candidate = (*before, piece)
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[len(run)]
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # the hanzi, or "" for a syllable typed in Latin letters
+    sound: str  # one syllable; for an unsplittable Latin run, the run itself
+    latin: bool = False
+
+
+def tokenize(text: str, syllables_of: object) -> list[Token]:
+    """Hanzi get their syllables (in context, via `syllables_of`); Latin runs are split into syllables."""
+    tokens: list[Token] = []
+    for run in _RUNS.findall(text):
+        if _HANZI.match(run):
+            sounds = syllables_of(run)  # type: ignore[operator]
+            if len(sounds) != len(run):
+                sounds = [s for ch in run for s in syllables_of(ch)[:1]]  # type: ignore[operator]
+            tokens.extend(Token(ch, sound) for ch, sound in zip(run, sounds, strict=False))
+        elif run.isalpha() and run.isascii():
+            split = split_pinyin(run)
+            if split:
+                tokens.extend(Token("", syllable, latin=True) for syllable in split)
+            else:
+                tokens.append(Token("", run, latin=True))
+        else:
+            tokens.append(Token(run, run))
+    return tokens
+
+
+def text_grams(text: str) -> set[str]:
+    """Character unigrams and bigrams."""
+    return set(text) | {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def sound_grams(sounds: Sequence[str]) -> set[str]:
+    return {sounds[i] + " " + sounds[i + 1] for i in range(len(sounds) - 1)} | set(sounds)
+
+
+@dataclass
+class ItemDoc:
+    """What an item offers as evidence."""
+
+    name_terms: set[str]
+    basis_terms: set[str]
+    sound_terms: set[str]
+    initials: set[str]
+    name_bigrams: frozenset[str]
+
+
+def word_initials(words: Sequence[Sequence[str]]) -> set[str]:
+    """Initials of runs of whole words, 2-6 letters: 餐厨垃圾 -> cc, cclj, lj ..."""
+    letters = ["".join(s[0] for s in word if s) for word in words]
+    found = set()
+    for start in range(len(letters)):
+        run = ""
+        for end in range(start, len(letters)):
+            run += letters[end]
+            if len(run) > 6:
+                break
+            if len(run) >= 2:
+                found.add(run)
+    return found
+
+
+class Evidence:
+    """Scores items of one catalogue against questions; built once per catalogue version."""
+
+    def __init__(self, docs: list[ItemDoc], entries: Sequence[Entry], syllables_of: object) -> None:
+        self.docs = docs
+        self.syllables_of = syllables_of
+        self.count = max(len(docs), 1)
+        df: dict[str, int] = {}
+        for doc in docs:
+            for term in doc.name_terms | doc.basis_terms | doc.sound_terms:
+                df[term] = df.get(term, 0) + 1
+        self.df = df
+        self._log_n = math.log(1.0 + self.count)
+        self.thesaurus = Thesaurus(entries)
+        self._legal_grams: dict[str, frozenset[str]] = {}
+        self._sound_keys: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        for word, legal in self.thesaurus.by_word.items():
+            for legal_word in legal:
+                self._legal_grams.setdefault(legal_word, frozenset(_bigrams_or_char(legal_word)))
+            if len(word) >= 2 and _HANZI.search(word):
+                sounds = tuple(syllables_of(word))  # type: ignore[operator]
+                if len(sounds) >= 2:
+                    self._sound_keys.setdefault(sounds[0], []).append((sounds, frozenset(legal)))
+
+    # ------------------------------------------------------------------ question side
+
+    def analyse(self, text: str) -> Question:
+        tokens = tokenize(text, self.syllables_of)
+        spans = self._spans(tokens)
+        expansion: set[str] = set()
+        for _start, _end, legal in spans:
+            for word in legal:
+                expansion |= self._legal_grams.get(word, frozenset())
+        units = self._units(tokens, spans)
+        return Question(tokens, spans, units, frozenset(expansion))
+
+    def _spans(self, tokens: list[Token]) -> list[tuple[int, int, frozenset[str]]]:
+        chars = "".join(t.text if len(t.text) == 1 else "\x00" for t in tokens)
+        spans = list(self.thesaurus.text_spans(chars))
+        covered = {i for start, end, _ in spans for i in range(start, end)}
+        sounds = [t.sound for t in tokens]
+        position = 0
+        while position < len(tokens):
+            best: tuple[tuple[str, ...], frozenset[str]] | None = None
+            for key, legal in self._sound_keys.get(sounds[position], ()):
+                end = position + len(key)
+                if tuple(sounds[position:end]) == key and not covered.intersection(range(position, end)):
+                    if best is None or len(key) > len(best[0]):
+                        best = (key, legal)
+            if best is not None:
+                spans.append((position, position + len(best[0]), best[1]))
+                position += len(best[0])
+            else:
+                position += 1
+        return spans
+
+    def _weight(self, terms: Sequence[str]) -> float:
+        """Rare n-grams weigh up to 1, n-grams in every item almost 0; unknown ones count fully."""
+        df = max((self.df.get(term, 0) for term in terms), default=0)
+        if df == 0:
+            return 1.0
+        return math.log(1.0 + self.count / df) / self._log_n
+
+    def _units(self, tokens: list[Token], spans: list[tuple[int, int, frozenset[str]]]) -> list[Unit]:
+        # Each field word found counts as one word of evidence, whatever its length (狗 as much as 摆地摊).
+        units = [Unit(start, end, "", "", "", SPAN_WEIGHT if end - start > 1 else SHORT_SPAN_WEIGHT, span=True)
+                 for start, end, _ in spans]
+        for i, token in enumerate(tokens):
+            if token.latin and token.sound not in _SYLLABLES:  # pinyin initials or a code
+                units.append(Unit(i, i + 1, "", "", token.sound, 1.0))
+                continue
+            if token.text in STOP_CHARS:
+                continue
+            inside_span = any(start <= i < end for start, end, _ in spans)
+            weight = self._weight([token.text, token.sound] if token.text else [token.sound])
+            if weight == 1.0 and not inside_span:
+                weight = UNKNOWN_UNIGRAM_WEIGHT  # a character no item knows: noise, not evidence
+            units.append(Unit(i, i + 1, token.text, token.sound, "", UNIGRAM_WEIGHT * weight))
+        inside = {i for start, end, _ in spans for i in range(start, end - 1)}
+        for i in range(len(tokens) - 1):
+            a, b = tokens[i], tokens[i + 1]
+            if (a.latin and a.sound not in _SYLLABLES) or (b.latin and b.sound not in _SYLLABLES):
+                continue
+            if a.text in STOP_CHARS or b.text in STOP_CHARS:
+                continue
+            text = a.text + b.text if a.text and b.text and not a.latin and not b.latin else ""
+            sound = a.sound + " " + b.sound
+            weight = self._weight([t for t in (text, sound) if t])
+            if weight == 1.0 and i not in inside:  # two characters no item and no field word knows
+                weight = UNKNOWN_BIGRAM_WEIGHT
+            units.append(Unit(i, i + 2, text, sound, "", weight))
+        return units
+
+    # ------------------------------------------------------------------ item side
+
+    def score(self, question: Question, position: int) -> float:
+        """0-100: weighted share of the question explained by the item, plus a share of its name covered."""
+        doc = self.docs[position]
+        if not question.units:
+            return 0.0
+        span_strength = [
+            (start, end, self._span_strength(legal, doc)) for start, end, legal in question.spans
+        ]
+        total = explained = 0.0
+        for unit in question.units:
+            total += unit.weight
+            value = 0.0
+            if unit.span:
+                value = max((THESAURUS_FACTOR * strength for start, end, strength in span_strength
+                             if start == unit.start and end == unit.end), default=0.0)
+            elif unit.initials:
+                value = INITIALS_FACTOR if unit.initials in doc.initials else 0.0
+            else:
+                if unit.text:
+                    if unit.text in doc.name_terms:
+                        value = 1.0
+                    elif unit.text in doc.basis_terms:
+                        value = BASIS_FACTOR
+                if value < SOUND_FACTOR and unit.sound and unit.sound in doc.sound_terms:
+                    value = SOUND_FACTOR
+                for start, end, strength in span_strength:
+                    if start <= unit.start and unit.end <= end:
+                        value = max(value, THESAURUS_FACTOR * strength)
+            explained += unit.weight * value
+        coverage = explained / total if total else 0.0
+        # A long scene explained in two or three places is as good as a short one explained fully:
+        # the explained weight itself counts too, saturating at MASS_SATURATION bigrams' worth.
+        coverage = (1.0 - MASS_SHARE) * coverage + MASS_SHARE * min(1.0, explained / MASS_SATURATION)
+        name_share = 0.0
+        if doc.name_bigrams:
+            seen = question.expansion | {u.text for u in question.units if u.text}
+            name_share = len(doc.name_bigrams & seen) / len(doc.name_bigrams)
+        return 100.0 * ((1.0 - NAME_SHARE) * coverage + NAME_SHARE * min(1.0, name_share * 2))
+
+    def _span_strength(self, legal: frozenset[str], doc: ItemDoc) -> float:
+        best = 0.0
+        for word in legal:
+            grams = self._legal_grams.get(word)
+            if not grams:
+                continue
+            in_name = sum(1 for g in grams if g in doc.name_terms)
+            in_basis = sum(1 for g in grams if g in doc.basis_terms and g not in doc.name_terms)
+            best = max(best, (in_name + BASIS_FACTOR * in_basis) / len(grams))
+            if best >= 1.0:
+                break
+        return best
+
+
+def _bigrams_or_char(word: str) -> set[str]:
+    return {word[i : i + 2] for i in range(len(word) - 1)} or {word}
+
+
+@dataclass(frozen=True)
+class Unit:
+    start: int
+    end: int
+    text: str
+    sound: str
+    initials: str
+    weight: float
+    span: bool = False
+
+
+@dataclass(frozen=True)
+class Question:
+    tokens: list[Token]
+    spans: list[tuple[int, int, frozenset[str]]]
+    units: list[Unit]
+    expansion: frozenset[str]
+
+    def prefilter_grams(self) -> set[str]:
+        """N-grams for the candidate prefilter of a large catalogue (same prefixes as search.py)."""
+        grams = {"c" + u.text for u in self.units if u.text} | {"c" + g for g in self.expansion}
+        return grams
