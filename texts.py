@@ -165,6 +165,8 @@ LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。\n"
                     "不在联合执法事项清单内的事项，仍由原主管部门按日常监管处理；"
                     "对执法主体有疑问的，可上报线索并标记“执法主体有争议”，由法制审核人员协调。")
 LOOKUP_NEAREST = "最接近的事项："
+# Issue 12: the middle answer. Never says 未找到 or 不在清单内: the item may well be in the list.
+LOOKUP_MAYBE = "可能是以下事项（“{query}”），请点选查看："
 CARD_STATUS_LINE = "{street}：<b>{status}</b>"
 CARD_WITHDRAWN_SINCE = "（{date} 起收回，现由原部门执法）"
 CARD_NOT_YET = "（{date} 起生效）"

@@ -82,7 +82,7 @@ def card_markup(
         label = other.name if len(other.name) <= 28 else other.name[:27] + "…"
         rows.append([InlineKeyboardButton(label, callback_data=callbacks.encode(FEATURE, "pick", pos, _tag(svc, street)))])
     tools = []
-    if street is not None:
+    if street is not None and item_pos >= 0:
         tools.append(InlineKeyboardButton(texts.BUTTON_OTHER_STREETS, callback_data=callbacks.encode(FEATURE, "streets", item_pos, _tag(svc, street))))
     if shortened:
         tools.append(InlineKeyboardButton(texts.BUTTON_FULL_BASIS, callback_data=callbacks.encode(FEATURE, "basis", item_pos, _tag(svc, street))))
@@ -110,23 +110,25 @@ async def answer_query(update: Update, context: BotContext, query: str) -> None:
     result = index.search(query, limit=SUGGESTIONS)
     positions = {id(item): pos for pos, item in enumerate(svc.items)}
     street = street_for(actor, result)
-    if not result.found:
-        text = texts.LOOKUP_NOT_FOUND.format(query=esc(query.strip()[:40]))
-        others = [(positions[id(h.item)], h.item) for h in result.nearest]
-        if others:
-            text += "\n" + texts.LOOKUP_NEAREST
-        await message.reply_text(text, reply_markup=card_markup(svc, -1, None, False, others))
+    if result.level != "card":
+        # Not sure: candidates as buttons. 「可能是以下事项」 never says 未找到 (the item may well be in
+        # the list); 未找到 only when nothing is near. A pick teaches the search (learned aliases).
+        shown = result.hits if result.level == "maybe" else result.nearest
+        others = [(positions[id(h.item)], h.item) for h in shown]
+        if result.level == "maybe":
+            text = texts.LOOKUP_MAYBE.format(query=esc(query.strip()[:40]))
+        else:
+            text = texts.LOOKUP_NOT_FOUND.format(query=esc(query.strip()[:40]))
+            if others:
+                text += "\n" + texts.LOOKUP_NEAREST
+        await message.reply_text(text, reply_markup=card_markup(svc, -1, street if result.street else None, False,
+                                                                others))
         context.user_data["unsure"] = query.strip()
         return
     best = result.hits[0].item
-    others = [(positions[id(h.item)], h.item) for h in result.hits[1:]]
-    text, shortened = render_card(best, street=street, on=today(context), version_date=_version_date(svc),
-                                  guess=not result.confident)
-    if result.confident:
-        others = others[:2]
-        context.user_data.pop("unsure", None)
-    else:
-        context.user_data["unsure"] = query.strip()
+    others = [(positions[id(h.item)], h.item) for h in result.hits[1:3]]
+    text, shortened = render_card(best, street=street, on=today(context), version_date=_version_date(svc))
+    context.user_data.pop("unsure", None)
     await message.reply_text(text, reply_markup=card_markup(svc, positions[id(best)], street, shortened, others))
 
 

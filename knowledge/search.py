@@ -262,6 +262,11 @@ class SearchIndex:
         self._field_len = np.fromiter((len(text) for text in self._field_text), dtype=np.float64)
         self._field_text = np.array(self._field_text, dtype=object)  # fancy indexing gathers fast
         self._position_by_code = {normalize(item.code): position for position, item in enumerate(self.items)}
+        # A name typed whole is found before filler words (事项, 的 ...) are taken out of the query.
+        self._position_by_name: dict[str, int] = {}
+        for position, item in enumerate(self.items):
+            for text in (item.name, name_keywords(item.name)):
+                self._position_by_name.setdefault(canonical_negation(normalize(text)), position)
         del self._building_kinds
 
     def __len__(self) -> int:
@@ -309,7 +314,8 @@ class SearchIndex:
         parsed = parse_query(query or "")
         if not parsed.text or not self.items:
             return SearchResult(query=parsed.text, street=parsed.street, area=parsed.area)
-        ranked = self._rank(parsed.text, limit=max(limit, 2))
+        whole = self._position_by_name.get(canonical_negation(normalize((query or "")[:MAX_QUERY_CHARS])))
+        ranked = self._rank(parsed.text, limit=max(limit, 2), exact=whole)
         nearest = ranked[:limit]
         best = ranked[0].score if ranked else 0.0
         second = ranked[1].score if len(ranked) > 1 else 0.0
@@ -356,10 +362,10 @@ class SearchIndex:
         top = np.argpartition(-overlap, take - 1)[:take]
         return top.astype(np.int32)
 
-    def _rank(self, query: str, *, limit: int) -> list[Hit]:
+    def _rank(self, query: str, *, limit: int, exact: int | None = None) -> list[Hit]:
         is_latin = bool(_LATIN_ONLY.fullmatch(query))
         candidates = self._candidates(query, is_latin)
-        exact_code = self._position_by_code.get(query)
+        exact_code = self._position_by_code.get(query) if exact is None else exact
         if exact_code is not None:
             candidates = np.union1d(candidates, [exact_code]).astype(np.int32)
         if candidates.size == 0:
