@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 from knowledge.thesaurus import Entry, Thesaurus
 
@@ -87,14 +89,14 @@ class Token:
     latin: bool = False
 
 
-def tokenize(text: str, syllables_of: object) -> list[Token]:
+def tokenize(text: str, syllables_of: Callable[[str], list[str]]) -> list[Token]:
     """Hanzi get their syllables (in context, via `syllables_of`); Latin runs are split into syllables."""
     tokens: list[Token] = []
     for run in _RUNS.findall(text):
         if _HANZI.match(run):
-            sounds = syllables_of(run)  # type: ignore[operator]
+            sounds = syllables_of(run)
             if len(sounds) != len(run):
-                sounds = [s for ch in run for s in syllables_of(ch)[:1]]  # type: ignore[operator]
+                sounds = [s for ch in run for s in syllables_of(ch)[:1]]
             tokens.extend(Token(ch, sound) for ch, sound in zip(run, sounds, strict=False))
         elif run.isalpha() and run.isascii():
             split = split_pinyin(run)
@@ -112,48 +114,53 @@ def text_grams(text: str) -> set[str]:
     return set(text) | {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def sound_grams(sounds: Sequence[str]) -> set[str]:
-    return {sounds[i] + " " + sounds[i + 1] for i in range(len(sounds) - 1)} | set(sounds)
+def initials_of(syllables: Sequence[str]) -> str:
+    """'zhan dao' -> 'zd'; '' when a syllable is not pinyin (digits, codes)."""
+    if all(s.isalpha() and s.isascii() for s in syllables):
+        return "".join(s[0] for s in syllables)
+    return ""
 
 
-@dataclass
-class ItemDoc:
-    """What an item offers as evidence."""
-
-    name_terms: set[str]
-    basis_terms: set[str]
-    sound_terms: set[str]
-    initials: set[str]
-    name_bigrams: frozenset[str]
-
-
-def word_initials(words: Sequence[Sequence[str]]) -> set[str]:
-    """Initials of runs of whole words, 2-6 letters: 餐厨垃圾 -> cc, cclj, lj ..."""
-    letters = ["".join(s[0] for s in word if s) for word in words]
+def word_initials(letters: Sequence[str]) -> set[str]:
+    """Initials of runs of up to 3 whole words (`letters` per word, see initials_of), 3-6 letters
+    (2 letters fit too many names): 餐厨垃圾 -> cclj ...; runs with digits or codes are left out."""
     found = set()
     for start in range(len(letters)):
         run = ""
-        for end in range(start, len(letters)):
+        for end in range(start, min(start + 3, len(letters))):
+            if not letters[end]:
+                break
             run += letters[end]
             if len(run) > 6:
                 break
-            if len(run) >= 2:
+            if len(run) >= 3:
                 found.add(run)
     return found
 
 
-class Evidence:
-    """Scores items of one catalogue against questions; built once per catalogue version."""
+# Posting keys shared with search.py's prefilter: c = name/alias n-gram, s = sound bigram,
+# b = legal basis / class n-gram, w = initials of a run of words.
+NAME, SOUND, BASIS, INITIALS = "c", "s", "b", "w"
 
-    def __init__(self, docs: list[ItemDoc], entries: Sequence[Entry], syllables_of: object) -> None:
-        self.docs = docs
+
+class Evidence:
+    """Scores items of one catalogue against questions, from the index's postings (term -> item
+    positions as numpy arrays: compact at 10,000 items, and vectorised per question)."""
+
+    def __init__(
+        self,
+        count: int,
+        postings: dict[str, np.ndarray],
+        name_bigrams: np.ndarray,
+        entries: Sequence[Entry],
+        syllables_of: Callable[[str], list[str]],
+        sound_key: Callable[[Sequence[str]], str],
+    ) -> None:
+        self.count = max(count, 1)
+        self.postings = postings
+        self.name_bigrams = name_bigrams
         self.syllables_of = syllables_of
-        self.count = max(len(docs), 1)
-        df: dict[str, int] = {}
-        for doc in docs:
-            for term in doc.name_terms | doc.basis_terms | doc.sound_terms:
-                df[term] = df.get(term, 0) + 1
-        self.df = df
+        self.sound_key = sound_key
         self._log_n = math.log(1.0 + self.count)
         self.thesaurus = Thesaurus(entries)
         self._legal_grams: dict[str, frozenset[str]] = {}
@@ -162,9 +169,13 @@ class Evidence:
             for legal_word in legal:
                 self._legal_grams.setdefault(legal_word, frozenset(_bigrams_or_char(legal_word)))
             if len(word) >= 2 and _HANZI.search(word):
-                sounds = tuple(syllables_of(word))  # type: ignore[operator]
+                sounds = tuple(syllables_of(word))
                 if len(sounds) >= 2:
                     self._sound_keys.setdefault(sounds[0], []).append((sounds, frozenset(legal)))
+
+    def _df(self, key: str) -> int:
+        posting = self.postings.get(key)
+        return 0 if posting is None else len(posting)
 
     # ------------------------------------------------------------------ question side
 
@@ -198,9 +209,9 @@ class Evidence:
                 position += 1
         return spans
 
-    def _weight(self, terms: Sequence[str]) -> float:
+    def _weight(self, keys: Sequence[str]) -> float:
         """Rare n-grams weigh up to 1, n-grams in every item almost 0; unknown ones count fully."""
-        df = max((self.df.get(term, 0) for term in terms), default=0)
+        df = max((self._df(key) for key in keys), default=0)
         if df == 0:
             return 1.0
         return math.log(1.0 + self.count / df) / self._log_n
@@ -213,13 +224,13 @@ class Evidence:
             if token.latin and token.sound not in _SYLLABLES:  # pinyin initials or a code
                 units.append(Unit(i, i + 1, "", "", token.sound, 1.0))
                 continue
-            if token.text in STOP_CHARS:
+            if token.text in STOP_CHARS or not token.text:
                 continue
             inside_span = any(start <= i < end for start, end, _ in spans)
-            weight = self._weight([token.text, token.sound] if token.text else [token.sound])
+            weight = self._weight([NAME + token.text, BASIS + token.text])
             if weight == 1.0 and not inside_span:
                 weight = UNKNOWN_UNIGRAM_WEIGHT  # a character no item knows: noise, not evidence
-            units.append(Unit(i, i + 1, token.text, token.sound, "", UNIGRAM_WEIGHT * weight))
+            units.append(Unit(i, i + 1, token.text, "", "", UNIGRAM_WEIGHT * weight))
         inside = {i for start, end, _ in spans for i in range(start, end - 1)}
         for i in range(len(tokens) - 1):
             a, b = tokens[i], tokens[i + 1]
@@ -228,8 +239,9 @@ class Evidence:
             if a.text in STOP_CHARS or b.text in STOP_CHARS:
                 continue
             text = a.text + b.text if a.text and b.text and not a.latin and not b.latin else ""
-            sound = a.sound + " " + b.sound
-            weight = self._weight([t for t in (text, sound) if t])
+            sound = self.sound_key((a.sound, b.sound))
+            keys = [SOUND + sound] + ([NAME + text, BASIS + text] if text else [])
+            weight = self._weight(keys)
             if weight == 1.0 and i not in inside:  # two characters no item and no field word knows
                 weight = UNKNOWN_BIGRAM_WEIGHT
             units.append(Unit(i, i + 2, text, sound, "", weight))
@@ -237,56 +249,68 @@ class Evidence:
 
     # ------------------------------------------------------------------ item side
 
-    def score(self, question: Question, position: int) -> float:
-        """0-100: weighted share of the question explained by the item, plus a share of its name covered."""
-        doc = self.docs[position]
-        if not question.units:
-            return 0.0
-        span_strength = [
-            (start, end, self._span_strength(legal, doc)) for start, end, legal in question.spans
-        ]
-        total = explained = 0.0
+    def scores(self, question: Question, candidates: np.ndarray) -> np.ndarray:
+        """0-100 per candidate: weighted share of the question explained, plus a share of its name covered."""
+        size = len(candidates)
+        if not question.units or size == 0:
+            return np.zeros(size)
+        local = np.full(self.count, -1, dtype=np.int32)
+        local[candidates] = np.arange(size, dtype=np.int32)
+
+        def present(key: str) -> np.ndarray:
+            """Boolean per candidate: the term is in the item."""
+            found = np.zeros(size, dtype=bool)
+            posting = self.postings.get(key)
+            if posting is not None:
+                mapped = local[posting]
+                found[mapped[mapped >= 0]] = True
+            return found
+
+        strengths = [(start, end, self._span_strength(legal, present, size)) for start, end, legal in question.spans]
+        total = 0.0
+        explained = np.zeros(size)
         for unit in question.units:
             total += unit.weight
-            value = 0.0
             if unit.span:
-                value = max((THESAURUS_FACTOR * strength for start, end, strength in span_strength
-                             if start == unit.start and end == unit.end), default=0.0)
+                value = np.zeros(size)
+                for start, end, strength in strengths:
+                    if start == unit.start and end == unit.end:
+                        value = np.maximum(value, THESAURUS_FACTOR * strength)
             elif unit.initials:
-                value = INITIALS_FACTOR if unit.initials in doc.initials else 0.0
+                value = INITIALS_FACTOR * present(INITIALS + unit.initials)
             else:
+                value = np.zeros(size)
                 if unit.text:
-                    if unit.text in doc.name_terms:
-                        value = 1.0
-                    elif unit.text in doc.basis_terms:
-                        value = BASIS_FACTOR
-                if value < SOUND_FACTOR and unit.sound and unit.sound in doc.sound_terms:
-                    value = SOUND_FACTOR
-                for start, end, strength in span_strength:
+                    value = np.where(present(NAME + unit.text), 1.0, BASIS_FACTOR * present(BASIS + unit.text))
+                if unit.sound:
+                    value = np.maximum(value, SOUND_FACTOR * present(SOUND + unit.sound))
+                for start, end, strength in strengths:
                     if start <= unit.start and unit.end <= end:
-                        value = max(value, THESAURUS_FACTOR * strength)
+                        value = np.maximum(value, THESAURUS_FACTOR * strength)
             explained += unit.weight * value
-        coverage = explained / total if total else 0.0
+        coverage = explained / total if total else explained
         # A long scene explained in two or three places is as good as a short one explained fully:
         # the explained weight itself counts too, saturating at MASS_SATURATION bigrams' worth.
-        coverage = (1.0 - MASS_SHARE) * coverage + MASS_SHARE * min(1.0, explained / MASS_SATURATION)
-        name_share = 0.0
-        if doc.name_bigrams:
-            seen = question.expansion | {u.text for u in question.units if u.text}
-            name_share = len(doc.name_bigrams & seen) / len(doc.name_bigrams)
-        return 100.0 * ((1.0 - NAME_SHARE) * coverage + NAME_SHARE * min(1.0, name_share * 2))
+        coverage = (1.0 - MASS_SHARE) * coverage + MASS_SHARE * np.minimum(1.0, explained / MASS_SATURATION)
+        seen = question.expansion | {u.text for u in question.units if len(u.text) == 2}
+        covered = np.zeros(size)
+        for gram in seen:
+            if len(gram) == 2:
+                covered += present(NAME + gram)
+        name_share = np.minimum(1.0, 2.0 * covered / np.maximum(self.name_bigrams[candidates], 1))
+        return 100.0 * ((1.0 - NAME_SHARE) * coverage + NAME_SHARE * name_share)
 
-    def _span_strength(self, legal: frozenset[str], doc: ItemDoc) -> float:
-        best = 0.0
+    def _span_strength(self, legal: frozenset[str], present: Callable[[str], np.ndarray], size: int) -> np.ndarray:
+        best = np.zeros(size)
         for word in legal:
             grams = self._legal_grams.get(word)
             if not grams:
                 continue
-            in_name = sum(1 for g in grams if g in doc.name_terms)
-            in_basis = sum(1 for g in grams if g in doc.basis_terms and g not in doc.name_terms)
-            best = max(best, (in_name + BASIS_FACTOR * in_basis) / len(grams))
-            if best >= 1.0:
-                break
+            strength = np.zeros(size)
+            for gram in grams:
+                in_name = present(NAME + gram)
+                strength += np.where(in_name, 1.0, BASIS_FACTOR * present(BASIS + gram))
+            best = np.maximum(best, strength / len(grams))
         return best
 
 

@@ -23,7 +23,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from knowledge.catalogue import CatalogueItem
-from knowledge.evidence import Evidence, ItemDoc, sound_grams, text_grams, word_initials
+from knowledge.evidence import BASIS, INITIALS, Evidence, initials_of, word_initials
 from knowledge.streets import SPECIAL_AREAS, street_spellings
 from knowledge.thesaurus import Entry, load_entries
 
@@ -80,6 +80,11 @@ def name_keywords(name: str) -> str:
 @lru_cache(maxsize=65536)
 def _word_pinyin(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(word))
+
+
+@lru_cache(maxsize=65536)
+def _word_letters(word: str) -> str:
+    return initials_of(_word_pinyin(word))
 
 
 def pinyin_syllables(text: str) -> list[str]:
@@ -238,8 +243,7 @@ class SearchIndex:
     def __init__(self, items: Iterable[CatalogueItem], thesaurus: Sequence[Entry] | None = None) -> None:
         self.items: list[CatalogueItem] = list(items)
         entries = load_entries() if thesaurus is None else thesaurus
-        self._evidence = Evidence([_item_doc(item) for item in self.items], _normalized_entries(tuple(entries)),
-                                  pinyin_syllables)
+        self._name_bigrams: list[int] = []
         # Fields live in flat arrays; item p owns fields _field_start[p] .. _field_start[p + 1] - 1.
         # (Flat numpy arrays instead of per-item lists: about 15 MB less on 10,000 items.)
         self._field_text: list[str] | np.ndarray = []
@@ -261,6 +265,9 @@ class SearchIndex:
         self._field_item = np.repeat(np.arange(len(self.items), dtype=np.int32), np.diff(self._field_start))
         self._field_len = np.fromiter((len(text) for text in self._field_text), dtype=np.float64)
         self._field_text = np.array(self._field_text, dtype=object)  # fancy indexing gathers fast
+        self._evidence = Evidence(len(self.items), self._postings, np.array(self._name_bigrams, dtype=np.int16),
+                                  _normalized_entries(tuple(entries)), pinyin_syllables, sound_code)
+        del self._name_bigrams
         self._position_by_code = {normalize(item.code): position for position, item in enumerate(self.items)}
         # A name typed whole is found before filler words (事项, 的 ...) are taken out of the query.
         self._position_by_name: dict[str, int] = {}
@@ -294,8 +301,14 @@ class SearchIndex:
         if keywords != name:
             self._add_field(_KEYWORDS, keywords)
         grams = _chinese_grams(keywords)
+        self._name_bigrams.append(max(len(keywords) - 1, 0))
+        basis = canonical_negation(normalize(item.legal_basis + item.item_class.value))
+        grams |= {BASIS + g for g in set(basis) | {basis[i : i + 2] for i in range(len(basis) - 1)}}
         for text, is_alias in [(keywords, False)] + [(alias, True) for alias in aliases]:
-            syllables = pinyin_syllables(text)
+            words = list(_mmseg.cut(text))
+            if not is_alias:  # aliases have their initials field already
+                grams |= {INITIALS + run for run in word_initials([_word_letters(word) for word in words])}
+            syllables = [syllable for word in words for syllable in _word_pinyin(word)]
             full, initials, sound = "".join(syllables), "".join(s[0] for s in syllables if s), sound_code(syllables)
             if is_alias:
                 self._add_field(_ALIAS, text)
@@ -339,7 +352,7 @@ class SearchIndex:
             level=level,
         )
 
-    def _candidates(self, query: str, is_latin: bool) -> np.ndarray:
+    def _candidates(self, query: str, is_latin: bool, extra: set[str] | None = None) -> np.ndarray:
         """Item positions worth scoring: all of a small catalogue, else the best by n-gram overlap."""
         if len(self.items) <= PREFILTER_ALL_BELOW:
             return np.arange(len(self.items), dtype=np.int32)
@@ -347,6 +360,7 @@ class SearchIndex:
             grams = _grams(query, 3, "p") | _grams(query, 2, "i")
         else:
             grams = _chinese_grams(query) | _sound_grams(sound_code(pinyin_syllables(query)))
+        grams |= extra or set()
         known = sorted((g for g in grams if g in self._postings), key=lambda g: len(self._postings[g]))
         # Grams in over a quarter of the items (对, 处罚 ...) cost the most and tell the least:
         # use them only when the query has nothing rarer.
@@ -364,7 +378,8 @@ class SearchIndex:
 
     def _rank(self, query: str, *, limit: int, exact: int | None = None) -> list[Hit]:
         is_latin = bool(_LATIN_ONLY.fullmatch(query))
-        candidates = self._candidates(query, is_latin)
+        question = self._evidence.analyse(query)
+        candidates = self._candidates(query, is_latin, question.prefilter_grams())
         exact_code = self._position_by_code.get(query) if exact is None else exact
         if exact_code is not None:
             candidates = np.union1d(candidates, [exact_code]).astype(np.int32)
@@ -391,13 +406,11 @@ class SearchIndex:
         items = self._field_item[field_ids]
         best = np.zeros(len(self.items), dtype=np.float64)
         np.maximum.at(best, items, scores)
-        question = self._evidence.analyse(query)
         # Fuzzy scores on names are trusted near the top (a name or alias typed almost whole); below,
         # its partial and sound readings are noisy on a list without aliases, so they count less.
         best = np.where(best >= FUZZY_TRUSTED, best, best * FUZZY_DISCOUNT)
-        for position in self._evidence_candidates(candidates, question):
-            best[position] = max(best[position], self._evidence.score(question, int(position)))
-        candidates = np.union1d(candidates, self._evidence_candidates(candidates, question)).astype(np.int32)
+        evidence = self._evidence.scores(question, candidates)
+        best[candidates] = np.maximum(best[candidates], evidence)
         if exact_code is not None:
             best[exact_code] = 100.0
         positions = candidates[np.argsort(-best[candidates], kind="stable")][: limit * 4]
@@ -450,31 +463,6 @@ class SearchIndex:
         in_name = query in self._name_norm[position]
         return (-score, -int(exact_alias), -int(in_name), len(item.name), item.code)
 
-
-    def _evidence_candidates(self, candidates: np.ndarray, question: object) -> np.ndarray:
-        """All items of a small catalogue; in a large one the fuzzy candidates (the prefilter
-        already counts the thesaurus expansion, see `_candidates`)."""
-        if len(self.items) <= PREFILTER_ALL_BELOW:
-            return np.arange(len(self.items), dtype=np.int32)
-        return candidates
-
-
-def _item_doc(item: CatalogueItem) -> ItemDoc:
-    """The evidence an item offers: its name (keywords) and aliases, legal basis and class, their sounds."""
-    keywords = canonical_negation(name_keywords(item.name))
-    aliases = [canonical_negation(normalize(alias)) for alias in item.aliases]
-    name_terms: set[str] = set()
-    sound_terms: set[str] = set()
-    initials: set[str] = set()
-    for text in [keywords, *aliases]:
-        if not text:
-            continue
-        name_terms |= text_grams(text)
-        sound_terms |= sound_grams(pinyin_syllables(text))
-        initials |= word_initials([_word_pinyin(word) for word in _mmseg.cut(text)])
-    basis = canonical_negation(normalize(item.legal_basis + item.item_class.value))
-    bigrams = frozenset(keywords[i : i + 2] for i in range(len(keywords) - 1))
-    return ItemDoc(name_terms, text_grams(basis), sound_terms, initials, bigrams)
 
 
 @lru_cache(maxsize=8)
