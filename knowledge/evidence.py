@@ -165,6 +165,7 @@ class Evidence:
         self.thesaurus = Thesaurus(entries)
         self._legal_grams: dict[str, frozenset[str]] = {}
         self._sound_keys: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        self._initials_keys: dict[str, set[str]] = {}
         for word, legal in self.thesaurus.by_word.items():
             for legal_word in legal:
                 self._legal_grams.setdefault(legal_word, frozenset(_bigrams_or_char(legal_word)))
@@ -172,6 +173,9 @@ class Evidence:
                 sounds = tuple(syllables_of(word))
                 if len(sounds) >= 2:
                     self._sound_keys.setdefault(sounds[0], []).append((sounds, frozenset(legal)))
+                letters = initials_of(sounds)
+                if len(letters) >= 3:  # xgg -> 小广告 (two letters would fit too many words)
+                    self._initials_keys.setdefault(letters, set()).update(legal)
 
     def _df(self, key: str) -> int:
         posting = self.postings.get(key)
@@ -194,6 +198,9 @@ class Evidence:
         spans = list(self.thesaurus.text_spans(chars))
         covered = {i for start, end, _ in spans for i in range(start, end)}
         sounds = [t.sound for t in tokens]
+        for i, token in enumerate(tokens):
+            if token.latin and token.sound in self._initials_keys:
+                spans.append((i, i + 1, frozenset(self._initials_keys[token.sound])))
         position = 0
         while position < len(tokens):
             best: tuple[tuple[str, ...], frozenset[str]] | None = None
@@ -218,8 +225,8 @@ class Evidence:
 
     def _units(self, tokens: list[Token], spans: list[tuple[int, int, frozenset[str]]]) -> list[Unit]:
         # Each field word found counts as one word of evidence, whatever its length (狗 as much as 摆地摊).
-        units = [Unit(start, end, "", "", "", SPAN_WEIGHT if end - start > 1 else SHORT_SPAN_WEIGHT, span=True)
-                 for start, end, _ in spans]
+        units = [Unit(start, end, "", "", "", SPAN_WEIGHT if end - start > 1 or tokens[start].latin
+                      else SHORT_SPAN_WEIGHT, span=True) for start, end, _ in spans]
         for i, token in enumerate(tokens):
             if token.latin and token.sound not in _SYLLABLES:  # pinyin initials or a code
                 units.append(Unit(i, i + 1, "", "", token.sound, 1.0))
