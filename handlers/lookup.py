@@ -36,6 +36,7 @@ from knowledge.roster import load_roster_file
 from knowledge.search import SearchResult
 from knowledge.streets import STREETS
 from knowledge.tables import TableFileError
+from knowledge.thesaurus import load_entries, parse_line
 
 FEATURE = "lk"
 MAX_QUERY = 256
@@ -372,9 +373,39 @@ async def on_alias_button(update: Update, context: BotContext) -> None:
     await context.bot.send_message(query.from_user.id, texts.ALIAS_PROMOTED.format(query=esc(promoted[0]), name=esc(name)))
 
 
+@requires(Role.ADMIN)
+async def thesaurus_command(update: Update, context: BotContext) -> None:
+    """Admins add field words to the thesaurus: `/thesaurus 泔水、潲水 = 餐厨垃圾` (issue 12).
+    Domain vocabulary, not per-item aliases: it carries over to the next catalogue."""
+    message = update.effective_message
+    assert message is not None
+    actor = context.require_actor()
+    line = " ".join(context.args or [])
+    if not line.strip():
+        with context.db.session() as session:
+            added = catalogue_db.thesaurus_words(session=session)
+        recent = "\n".join(
+            texts.THESAURUS_LINE.format(field=esc("、".join(e.field_words)), legal=esc("、".join(e.legal_words)))
+            for e in added[-10:]
+        )
+        await message.reply_text(texts.THESAURUS_USAGE.format(shipped=len(load_entries()), added=len(added))
+                                 + ("\n" + texts.THESAURUS_RECENT + "\n" + recent if recent else ""))
+        return
+    entry = parse_line(line[:MAX_QUERY])
+    if entry is None:
+        await message.reply_text(texts.THESAURUS_BAD)
+        return
+    with context.db.session() as session:
+        catalogue_db.add_thesaurus_word(session=session, entry=entry, actor_person_id=actor.person_id)
+    service(context).refresh(force=True)
+    await message.reply_text(texts.THESAURUS_ADDED.format(field=esc("、".join(entry.field_words)),
+                                                         legal=esc("、".join(entry.legal_words))))
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("lookup", lookup_command))
     app.add_handler(CommandHandler("aliases", aliases_command))
+    app.add_handler(CommandHandler("thesaurus", thesaurus_command))
     app.add_handler(MessageHandler(filters.Text([texts.MENU_LOOKUP]), lookup_button))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(FEATURE)))
