@@ -82,7 +82,7 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(word))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _word_letters(word: str) -> str:
     return initials_of(_word_pinyin(word))
 
@@ -303,7 +303,7 @@ class SearchIndex:
         grams = _chinese_grams(keywords)
         self._name_bigrams.append(max(len(keywords) - 1, 0))
         basis = canonical_negation(normalize(item.legal_basis + item.item_class.value))
-        grams |= {BASIS + g for g in set(basis) | {basis[i : i + 2] for i in range(len(basis) - 1)}}
+        grams |= {BASIS + basis[i : i + 2] for i in range(len(basis) - 1)}  # bigrams only: 条, 第 say nothing
         for text, is_alias in [(keywords, False)] + [(alias, True) for alias in aliases]:
             words = list(_mmseg.cut(text))
             if not is_alias:  # aliases have their initials field already
