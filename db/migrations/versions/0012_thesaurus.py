@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTCDateTime)
 from alembic import op
 
-
 revision = '0012_thesaurus'
 down_revision = '0009_boundaries'
 branch_labels = None
