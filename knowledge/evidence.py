@@ -1,7 +1,7 @@
 """How much of a question an item explains: character n-grams, sounds and the domain thesaurus.
 
 Why this and not a word segmenter: jieba (the usual choice, dictionary in its wheel) costs +77 MB RSS
-and 0.94 s CPU to load its dictionary (measured, see tests/data/heldout/FINAL_RUN.md), which breaks
+and 0.94 s CPU to load its dictionary (measured, see docs/design.md), which breaks
 the 120 MB idle-RSS and 2 s start-up limits. Character unigrams + bigrams need no dictionary, and the
 domain words that matter are in the thesaurus, matched longest-first. Every question is turned into
 tokens (a hanzi with its syllable, or a pinyin syllable typed in Latin letters), so 私装disuo, 冲电

@@ -4,6 +4,11 @@ Why this shape (measured in notes/style-and-library-facts.md §4 and bench/looku
 slang is a data problem (curated aliases), same-sound typos and pinyin input are solved by pinyin
 fields, and rapidfuzz scores each field; the best field wins. A cheap n-gram prefilter (numpy)
 picks candidates first so that a 10,000-item catalogue still answers in a few milliseconds.
+
+Issue 12: an official list arrives without aliases, so each item is also scored by evidence
+(knowledge/evidence.py): how much of the question its name, legal basis and class explain, with the
+domain thesaurus (knowledge/thesaurus.py) turning field words into legal words. The higher of the
+two scores decides, and the result says how sure it is: card / maybe / none.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from knowledge.thesaurus import Entry, load_entries
 
 MAX_QUERY_CHARS = 256
 # Three answers (issue 12): a confident card; 「可能是以下事项」 with buttons; 未找到. Tuned on the old
-# set (tests/data/lookup_queries.csv, with and without aliases), never on tests/data/heldout.
+# set (tests/data/lookup_queries.csv, with and without aliases) and our own scenes for the demo
+# catalogue (tests/data/tuning_scenes.csv), never on tests/data/heldout.
 MAYBE_FLOOR = 42.0  # below: 未找到 (93% of the not-in-list tuning questions score below)
 CONFIDENT_FLOOR = 75.0  # a card when this sure and this far ahead of the next item
 CONFIDENT_MARGIN = 12.0
@@ -384,7 +390,7 @@ class SearchIndex:
         if exact_code is not None:
             candidates = np.union1d(candidates, [exact_code]).astype(np.int32)
         if candidates.size == 0:
-            candidates = np.arange(0, dtype=np.int32)
+            return []
         field_ids = self._fields_of(candidates)
         kinds = self._field_kind[field_ids]
         if is_latin:
@@ -462,7 +468,6 @@ class SearchIndex:
         exact_alias = query in self._alias_norm[position]
         in_name = query in self._name_norm[position]
         return (-score, -int(exact_alias), -int(in_name), len(item.name), item.code)
-
 
 
 @lru_cache(maxsize=8)
