@@ -99,7 +99,8 @@ HELP_ADMIN = """
 /invite 手机号 — 生成绑定链接
 发送名册或事项清单文件（.csv/.xlsx）即可预览并导入
 /audit 编号 — 查看全过程记录
-/aliases — 审核查询学习记录（加为事项别名）"""
+/aliases — 审核查询学习记录（加为事项别名）
+/thesaurus 现场用语 = 规范用语 — 添加查询词库（如 泔水 = 餐厨垃圾）"""
 
 COMMANDS = {
     "start": "开始 / 绑定账号",
@@ -190,6 +191,16 @@ LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。\n"
                     "不在联合执法事项清单内的事项，仍由原主管部门按日常监管处理；"
                     "对执法主体有疑问的，可上报线索并标记“执法主体有争议”，由法制审核人员协调。")
 LOOKUP_NEAREST = "最接近的事项："
+# Issue 12: the middle answer. Never says 未找到 or 不在清单内: the item may well be in the list.
+LOOKUP_MAYBE = "可能是以下事项（“{query}”），请点选查看："
+THESAURUS_USAGE = ("<b>查询词库</b>（现场用语 → 规范用语，适用于任何事项清单）\n"
+                   "用法：/thesaurus 现场用语 = 规范用语，多个词用、分隔，例如：\n"
+                   "/thesaurus 泔水、潲水 = 餐厨垃圾\n"
+                   "内置 {shipped} 条（已审核，附来源），管理员添加 {added} 条。")
+THESAURUS_RECENT = "最近添加："
+THESAURUS_LINE = "· {field} → {legal}"
+THESAURUS_ADDED = "已加入词库：{field} → {legal}。查询立即生效。"
+THESAURUS_BAD = "格式不对。请写成：/thesaurus 现场用语 = 规范用语（多个词用、分隔）。"
 CARD_STATUS_LINE = "{street}：<b>{status}</b>"
 CARD_WITHDRAWN_SINCE = "（{date} 起收回，现由原部门执法）"
 CARD_NOT_YET = "（{date} 起生效）"

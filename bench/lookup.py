@@ -142,9 +142,9 @@ def main() -> None:
     gc.collect()
     rss_before = process.memory_info().rss
 
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     index = SearchIndex(items)
-    build_seconds = time.perf_counter() - started
+    build_seconds, build_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     gc.collect()
     rss_after_build = process.memory_info().rss
 
@@ -154,13 +154,16 @@ def main() -> None:
 
     latencies: list[float] = []
     best_of_3: list[float] = []  # the same query again: separates our cost from a busy machine
+    cpu: list[float] = []  # CPU time of the process: what a noisy, shared machine does not inflate
     outcomes: dict[str, list[int]] = {}
     for query in queries:
         runs = []
-        for _ in range(3):
-            started = time.perf_counter()
+        for attempt in range(3):
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = index.search(query.text)
             runs.append((time.perf_counter() - started) * 1000)
+            if attempt == 0:
+                cpu.append((time.process_time() - started_cpu) * 1000)
         latencies.append(runs[0])
         best_of_3.append(min(runs))
         if query.expected_code:
@@ -175,17 +178,20 @@ def main() -> None:
     rss_after_queries = process.memory_info().rss
     latencies.sort()
     best_of_3.sort()
+    cpu.sort()
 
     mb = 1024 * 1024
     rows = [
         ("items / queries", f"{len(items):,} / {len(queries):,}", ""),
         ("index build", f"{build_seconds:.2f} s", "goal < 3 s"),
+        ("index build, CPU time", f"{build_cpu:.2f} s", ""),
         ("first query (cold caches)", f"{first_query_ms:.2f} ms", ""),
         ("query p50", f"{statistics.median(latencies):.2f} ms", ""),
         ("query p95", f"{percentile(latencies, 0.95):.2f} ms", ""),
         ("query p99", f"{percentile(latencies, 0.99):.2f} ms", "goal < 5 ms"),
         ("query max", f"{latencies[-1]:.2f} ms", ""),
         ("query p99, best of 3 runs", f"{percentile(best_of_3, 0.99):.2f} ms", "least disturbed run"),
+        ("query CPU time p50 / p99", f"{statistics.median(cpu):.2f} / {percentile(cpu, 0.99):.2f} ms", ""),
         ("CPU load average (1 min)", f"{psutil.getloadavg()[0]:.2f}", f"{psutil.cpu_count()} cores"),
         ("RSS growth, build", f"{(rss_after_build - rss_before) / mb:.1f} MB", "goal < 60 MB"),
         ("RSS growth, build+queries", f"{(rss_after_queries - rss_before) / mb:.1f} MB", ""),

@@ -17,6 +17,7 @@ from db.engine import Database
 from db.models import utcnow
 from knowledge.catalogue import CatalogueItem, ItemClass, ItemStatus
 from knowledge.search import SearchIndex
+from knowledge.thesaurus import Entry, load_entries, split_words
 
 _SEP = "\u001f"  # unit separator: never typed in names or aliases
 
@@ -44,6 +45,16 @@ class CatalogueEntry(SQLModel, table=True):
     withdrawn_on: date | None = None
     aliases: str = Field(default="", max_length=2000)
     is_sample: bool = False
+
+
+class ThesaurusWord(SQLModel, table=True):
+    """An admin's addition to the field-word thesaurus (the reviewed list ships in knowledge/data)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    field_words: str = Field(max_length=300)  # separated by ;
+    legal_words: str = Field(max_length=300)
+    added_by: int | None = Field(default=None, foreign_key="person.id")
+    added_at: datetime = Field(default_factory=utcnow)
 
 
 class LearnedAlias(SQLModel, table=True):
@@ -115,6 +126,23 @@ def items_of(*, session: Session, version_id: int) -> list[CatalogueItem]:
     return [to_item(e, tuple(promoted.get(e.code, ()))) for e in entries]
 
 
+def add_thesaurus_word(*, session: Session, entry: Entry, actor_person_id: int | None) -> ThesaurusWord:
+    row = ThesaurusWord(field_words=";".join(entry.field_words)[:300], legal_words=";".join(entry.legal_words)[:300],
+                        added_by=actor_person_id)
+    session.add(row)
+    session.flush()
+    audit.record(session=session, actor_person_id=actor_person_id, actor_telegram_id=None, action="thesaurus.add",
+                 entity_type="thesaurus_word", entity_id=row.id,
+                 after={"field": row.field_words, "legal": row.legal_words})
+    return row
+
+
+def thesaurus_words(*, session: Session) -> list[Entry]:
+    """Admin additions, oldest first, as thesaurus entries."""
+    rows = session.exec(select(ThesaurusWord).order_by(ThesaurusWord.id)).all()  # type: ignore[arg-type]
+    return [Entry(split_words(r.field_words), split_words(r.legal_words), source="管理员添加") for r in rows]
+
+
 def promoted_aliases(*, session: Session) -> dict[str, list[str]]:
     rows = session.exec(select(LearnedAlias).where(LearnedAlias.promoted == True)).all()  # noqa: E712
     result: dict[str, list[str]] = {}
@@ -183,10 +211,11 @@ class CatalogueService:
                 return
             version = latest_version(session=session)
             items = items_of(session=session, version_id=version.id) if version and version.id else []
+            added = thesaurus_words(session=session)
         self.version = version
         self.items = items
         self.by_code = {item.code: item for item in items}
-        self.index = SearchIndex(items)
+        self.index = SearchIndex(items, thesaurus=[*load_entries(), *added])
 
     def current(self) -> SearchIndex:
         self.refresh()

@@ -40,6 +40,7 @@ from knowledge.roster import load_roster_file
 from knowledge.search import SearchResult
 from knowledge.streets import STREETS
 from knowledge.tables import TableFileError
+from knowledge.thesaurus import load_entries, parse_line
 
 FEATURE = "lk"
 MAX_QUERY = 256
@@ -88,7 +89,7 @@ def card_markup(
         label = other.name if len(other.name) <= 28 else other.name[:27] + "…"
         rows.append([InlineKeyboardButton(label, callback_data=callbacks.encode(FEATURE, "pick", pos, _tag(svc, street)))])
     tools = []
-    if street is not None:
+    if street is not None and item_pos >= 0:
         tools.append(InlineKeyboardButton(texts.BUTTON_OTHER_STREETS, callback_data=callbacks.encode(FEATURE, "streets", item_pos, _tag(svc, street))))
     if shortened:
         tools.append(InlineKeyboardButton(texts.BUTTON_FULL_BASIS, callback_data=callbacks.encode(FEATURE, "basis", item_pos, _tag(svc, street))))
@@ -116,23 +117,25 @@ async def answer_query(update: Update, context: BotContext, query: str) -> None:
     result = index.search(query, limit=SUGGESTIONS)
     positions = {id(item): pos for pos, item in enumerate(svc.items)}
     street = street_for(actor, result)
-    if not result.found:
-        text = texts.LOOKUP_NOT_FOUND.format(query=esc(query.strip()[:40]))
-        others = [(positions[id(h.item)], h.item) for h in result.nearest]
-        if others:
-            text += "\n" + texts.LOOKUP_NEAREST
-        await message.reply_text(text, reply_markup=card_markup(svc, -1, None, False, others))
+    if result.level != "card":
+        # Not sure: candidates as buttons. 「可能是以下事项」 never says 未找到 (the item may well be in
+        # the list); 未找到 only when nothing is near. A pick teaches the search (learned aliases).
+        shown = result.hits if result.level == "maybe" else result.nearest
+        others = [(positions[id(h.item)], h.item) for h in shown]
+        if result.level == "maybe":
+            text = texts.LOOKUP_MAYBE.format(query=esc(query.strip()[:40]))
+        else:
+            text = texts.LOOKUP_NOT_FOUND.format(query=esc(query.strip()[:40]))
+            if others:
+                text += "\n" + texts.LOOKUP_NEAREST
+        await message.reply_text(text, reply_markup=card_markup(svc, -1, street if result.street else None, False,
+                                                                others))
         context.user_data["unsure"] = query.strip()
         return
     best = result.hits[0].item
-    others = [(positions[id(h.item)], h.item) for h in result.hits[1:]]
-    text, shortened = render_card(best, street=street, on=today(context), version_date=_version_date(svc),
-                                  guess=not result.confident)
-    if result.confident:
-        others = others[:2]
-        context.user_data.pop("unsure", None)
-    else:
-        context.user_data["unsure"] = query.strip()
+    others = [(positions[id(h.item)], h.item) for h in result.hits[1:3]]
+    text, shortened = render_card(best, street=street, on=today(context), version_date=_version_date(svc))
+    context.user_data.pop("unsure", None)
     await message.reply_text(text, reply_markup=card_markup(svc, positions[id(best)], street, shortened, others))
 
 
@@ -406,9 +409,39 @@ async def on_alias_button(update: Update, context: BotContext) -> None:
     await context.bot.send_message(query.from_user.id, texts.ALIAS_PROMOTED.format(query=esc(promoted[0]), name=esc(name)))
 
 
+@requires(Role.ADMIN)
+async def thesaurus_command(update: Update, context: BotContext) -> None:
+    """Admins add field words to the thesaurus: `/thesaurus 泔水、潲水 = 餐厨垃圾` (issue 12).
+    Domain vocabulary, not per-item aliases: it carries over to the next catalogue."""
+    message = update.effective_message
+    assert message is not None
+    actor = context.require_actor()
+    line = " ".join(context.args or [])
+    if not line.strip():
+        with context.db.session() as session:
+            added = catalogue_db.thesaurus_words(session=session)
+        recent = "\n".join(
+            texts.THESAURUS_LINE.format(field=esc("、".join(e.field_words)), legal=esc("、".join(e.legal_words)))
+            for e in added[-10:]
+        )
+        await message.reply_text(texts.THESAURUS_USAGE.format(shipped=len(load_entries()), added=len(added))
+                                 + ("\n" + texts.THESAURUS_RECENT + "\n" + recent if recent else ""))
+        return
+    entry = parse_line(line[:MAX_QUERY])
+    if entry is None:
+        await message.reply_text(texts.THESAURUS_BAD)
+        return
+    with context.db.session() as session:
+        catalogue_db.add_thesaurus_word(session=session, entry=entry, actor_person_id=actor.person_id)
+    service(context).refresh(force=True)
+    await message.reply_text(texts.THESAURUS_ADDED.format(field=esc("、".join(entry.field_words)),
+                                                         legal=esc("、".join(entry.legal_words))))
+
+
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("lookup", lookup_command))
     app.add_handler(CommandHandler("aliases", aliases_command))
+    app.add_handler(CommandHandler("thesaurus", thesaurus_command))
     app.add_handler(MessageHandler(filters.Text([texts.MENU_LOOKUP]), lookup_button))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, on_document))
     app.add_handler(CallbackQueryHandler(on_button, pattern=callbacks.pattern(FEATURE)))

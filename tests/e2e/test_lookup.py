@@ -95,7 +95,7 @@ async def test_admin_imports_catalogue_document(stack: Stack, tmp_path: Path) ->
     await admin.press("确认导入")
     await admin.wait_for_text("已导入事项清单")
     officer = stack.user("officer")
-    await officer.send_text("测试事项甲")
+    await officer.send_text("对测试事项甲的处罚")  # "测试事项甲" alone is now 「可能是以下事项」 (事项 is a filler word)
     card = await officer.wait_for_text("执法主体")
     assert card.text.splitlines()[0] == "对测试事项甲的处罚" and "示例数据" not in card.text
 
@@ -119,3 +119,34 @@ async def test_malformed_catalogue_refused_with_row_named(stack: Stack) -> None:
     await officer.send_document(good_enough := b"a,b\n1,2\n", "x.csv", "text/csv")
     await officer.wait_for_text("无权限")
     del good_enough
+
+
+async def test_unsure_lookup_offers_candidates_and_never_says_not_found(stack: Stack) -> None:
+    """Issue 12: the middle answer lists candidates as buttons; it never claims the item is not in the list."""
+    officer = stack.user("officer")
+    await officer.send_text("食品")  # fits several items equally
+    reply = await officer.wait_for_text("可能是以下事项")
+    assert "未找到" not in reply.text and "不在" not in reply.text and "执法主体" not in reply.text
+    picks = [row[0] for row in reply.reply_markup["inline_keyboard"] if row[0]["callback_data"].startswith("lk:pick")]
+    assert 2 <= len(picks) <= 5
+    await officer.press(picks[0]["text"])
+    card = await officer.wait_for_text("执法主体")
+    assert card.text.splitlines()[0].startswith(picks[0]["text"].rstrip("…"))
+
+
+async def test_admin_adds_a_field_word_to_the_thesaurus(stack: Stack) -> None:
+    """Issue 12: /thesaurus 现场用语 = 规范用语 takes effect at once; officers may not use it."""
+    officer = stack.user("officer")
+    await officer.send_text("走鬼")
+    await officer.wait_for_text("未找到")
+    await officer.send_command("/thesaurus", "走鬼、游击摊 = 占用城市道路从事经营活动")
+    await officer.wait_for_text("无权限")
+    admin = stack.user("admin")
+    await admin.send_command("/thesaurus", "走鬼、游击摊 = 占用城市道路从事经营活动")
+    await admin.wait_for_text("已加入词库")
+    await officer.send_text("走鬼")
+    card = await officer.wait_for_text("执法主体")
+    assert card.text.splitlines()[0] == ZD
+    await admin.send_command("/thesaurus")
+    listing = await admin.wait_for_text("查询词库")
+    assert "走鬼、游击摊 → 占用城市道路从事经营活动" in listing.text

@@ -1,0 +1,85 @@
+"""Floors on the held-out lookup evaluation (issue 12): a regression in search fails CI.
+
+The held-out set (tests/data/heldout/, 示例数据，非官方) is never tuned on; these floors are the issue's
+targets where the final run met them, and the final run's own level where it did not (the 90%
+未找到 target is an expected failure, strict, so that reaching it forces this file to be updated).
+Scores: tests/data/heldout/FIRST_RUN.md, FINAL_RUN.md, POST_FINAL.md; `python -m bench.search_quality`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.search_quality import (
+    HELDOUT_QUESTIONS,
+    OLD_QUESTIONS,
+    Scored,
+    Summary,
+    heldout_items,
+    old_items,
+    read_questions,
+    score,
+    summary,
+    without_aliases,
+)
+from knowledge.search import SearchIndex
+
+
+@pytest.fixture(scope="module")
+def heldout() -> list[Scored]:
+    return score(SearchIndex(without_aliases(heldout_items())), read_questions(HELDOUT_QUESTIONS))
+
+
+@pytest.fixture(scope="module")
+def heldout_summary(heldout: list[Scored]) -> Summary:
+    return summary(heldout)
+
+
+def test_the_heldout_set_is_what_the_issue_asks_for() -> None:
+    items = heldout_items()
+    questions = read_questions(HELDOUT_QUESTIONS)
+    codes = {item.code for item in items}
+    assert len(items) >= 60 and all(not item.aliases for item in items)
+    assert len(questions) >= 200
+    assert sum(not q.expected_code for q in questions) >= 20
+    assert all(q.expected_code in codes for q in questions if q.expected_code)
+    kinds = {q.kind for q in questions}
+    assert {"exact", "partial", "scene", "slang", "typo", "pinyin_full", "pinyin_initials", "mixed"} <= kinds
+    demo_names = {item.name for item in old_items()}
+    assert not demo_names & {item.name for item in items}
+
+
+def test_top1_alias_free_at_least_80_percent(heldout_summary: Summary) -> None:
+    assert heldout_summary.top1 >= 0.80
+
+
+def test_one_tap_alias_free_at_least_97_percent(heldout_summary: Summary) -> None:
+    assert heldout_summary.one_tap >= 0.97
+
+
+def test_confident_cards_at_least_98_percent_right(heldout_summary: Summary) -> None:
+    assert heldout_summary.confident >= 50
+    assert heldout_summary.calibration >= 0.98
+
+
+def test_items_in_the_list_are_almost_never_answered_not_found(heldout: list[Scored]) -> None:
+    """未找到 for a listed item is a wrong legal statement (the issue's worst finding: 119 of 178)."""
+    in_list = [row for row in heldout if row.question.expected_code]
+    assert sum(row.not_found for row in in_list) <= 0.05 * len(in_list)
+
+
+def test_not_in_list_answered_not_found_floor(heldout_summary: Summary) -> None:
+    """The level reached (64% after re-tuning, 60% in the final run); the target is below."""
+    assert heldout_summary.not_found_rate >= 0.60
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met: 未找到 on not-in-list questions is 64%, target 90%")
+def test_not_in_list_answered_not_found_target(heldout_summary: Summary) -> None:
+    assert heldout_summary.not_found_rate >= 0.90
+
+
+def test_old_set_without_aliases_keeps_its_floor() -> None:
+    """The tuning set, scored as a new list would arrive: the 别名 column emptied."""
+    result = summary(score(SearchIndex(without_aliases(old_items())), read_questions(OLD_QUESTIONS)))
+    assert result.top1 >= 0.84 and result.one_tap >= 0.95
+    assert result.not_found_rate >= 0.90 and result.calibration >= 0.98
