@@ -53,7 +53,8 @@ def _load_own(
     context: BotContext, recipient_id: int | None, version: str = ""
 ) -> tuple[ActionRecipient, JointAction] | str:
     """The presser's own recipient row and its action, or the refusal to show. A button of an
-    older version (the time or place changed since) is stale; buttons without one predate versions."""
+    older version (the time or place changed since) is stale, and so is one without a version:
+    only a forged or pre-version button lacks it, and neither may confirm a time never seen."""
     actor = context.require_actor()
     if recipient_id is None:
         return texts.FORGED_BUTTON
@@ -69,7 +70,7 @@ def _load_own(
             return texts.DSP_CANCELLED_ALREADY
         if action.starts_at <= utcnow():
             return texts.DSP_STARTED
-        if version and version != str(action.version):
+        if version != str(action.version):
             return texts.DSP_STALE_NOTICE
         return row, action
 
@@ -121,33 +122,35 @@ async def on_decline(update: Update, context: BotContext) -> int | None:
         return ConversationHandler.END
     assert update.callback_query is not None and update.effective_chat is not None and context.user_data is not None
     await update.callback_query.answer()
-    context.user_data["dsp_reason_for"] = row.id
     rid = row.id or 0
+    context.user_data["dsp_reason_for"] = {"rid": rid, "version": action.version}
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.DSP_REASON_LEAVE, callback_data=encode("dsa", "rsn", rid, "leave")),
-        InlineKeyboardButton(texts.DSP_REASON_TASK, callback_data=encode("dsa", "rsn", rid, "task")),
-        InlineKeyboardButton(texts.DSP_REASON_OTHER, callback_data=encode("dsa", "rsn", rid, "other")),
+        InlineKeyboardButton(label, callback_data=encode("dsa", "rsn", rid, f"{kind}.{action.version}"))
+        for kind, label in (("leave", texts.DSP_REASON_LEAVE), ("task", texts.DSP_REASON_TASK),
+                            ("other", texts.DSP_REASON_OTHER))
     ]])
     await context.bot.send_message(update.effective_chat.id, texts.DSP_ASK_REASON.format(number=action.number), reply_markup=buttons)
     return REASON
 
 
 async def on_reason_button(update: Update, context: BotContext) -> int | None:
+    """请假 / 另有任务 / 其他: the button carries `kind.version`; a missing or old version is stale."""
     cb = decode(update.callback_query.data if update.callback_query else None)
-    if cb is None or not cb.ident.isdigit() or cb.version not in ("leave", "task", "other"):
+    kind, _, version = cb.version.partition(".") if cb is not None else ("", "", "")
+    if cb is None or not cb.ident.isdigit() or kind not in ("leave", "task", "other"):
         await refuse(update, texts.FORGED_BUTTON)
         return None
-    loaded = _load_own(context, int(cb.ident))
+    loaded = _load_own(context, int(cb.ident), version)
     if isinstance(loaded, str):
         await refuse(update, loaded)
         return ConversationHandler.END
     assert update.callback_query is not None and context.user_data is not None
-    if cb.version == "other":
-        context.user_data["dsp_reason_for"] = int(cb.ident)
+    if kind == "other":
+        context.user_data["dsp_reason_for"] = {"rid": int(cb.ident), "version": int(version)}
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(texts.DSP_ASK_REASON_TEXT)
         return REASON
-    return await _save_reason(update, context, int(cb.ident), REASONS[cb.version])
+    return await _save_reason(update, context, int(cb.ident), REASONS[kind], version)
 
 
 async def on_reason_text(update: Update, context: BotContext) -> int | None:
@@ -156,14 +159,15 @@ async def on_reason_text(update: Update, context: BotContext) -> int | None:
     if not reason or len(reason) > MAX_REASON:
         await update.effective_message.reply_text(texts.DSP_TEXT_BAD.format(limit=MAX_REASON))
         return REASON
-    rid = context.user_data.get("dsp_reason_for")
-    if rid is None:
+    pending = context.user_data.get("dsp_reason_for")
+    if not isinstance(pending, dict):
         return ConversationHandler.END
-    return await _save_reason(update, context, int(rid), reason)
+    return await _save_reason(update, context, int(pending["rid"]), reason, str(pending["version"]))
 
 
-async def _save_reason(update: Update, context: BotContext, rid: int, reason: str) -> int:
-    result = _record(context, rid, Response.DECLINE, reason)
+async def _save_reason(update: Update, context: BotContext, rid: int, reason: str, version: str) -> int:
+    loaded = _load_own(context, rid, version)  # the time may have changed while the reason was typed
+    result = loaded if isinstance(loaded, str) else _record(context, rid, Response.DECLINE, reason)
     if isinstance(result, str):
         await refuse(update, result)
         return ConversationHandler.END
