@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -40,6 +40,7 @@ from handlers.callbacks import decode, encode
 from handlers.case_views import (
     basis_for,
     catalogue_of,
+    consequence_html,
     names,
     notify_handlers,
     place_text,
@@ -60,6 +61,7 @@ from knowledge.cases import (
     find_duplicates,
     is_resubmission,
 )
+from knowledge.catalogue import CatalogueItem
 from knowledge.geo import (
     InvalidCoordinates,
     distance_to_district_m,
@@ -544,14 +546,20 @@ def _card(context: BotContext, draft: dict[str, Any]) -> tuple[str, list[str]]:
     with context.db.session() as session:
         people = routed_people(session, basis=outcome.basis, street=draft["street"], zone=draft["zone"],
                                department=item.department if item else None)
-    recipients = names(people)
-    text = texts.CASE_CARD.format(
+    return draft_card_text(draft, item, today, names(people)), [p.name for p in people]
+
+
+def draft_card_text(draft: dict[str, Any], item: CatalogueItem | None, today: date, recipients: str) -> str:
+    """The 请确认线索 card; every catalogue field is escaped (a `<` in a department must not
+    break filing), `recipients` is HTML already."""
+    basis = basis_for(item, draft["street"], today)
+    outcome = consequence(basis, street=draft["street"], department=item.department if item else None)
+    return texts.CASE_CARD.format(
         place=place_text(draft), street=draft["street"] + (f"·{draft['area']}" if draft.get("area") else ""),
         zone=draft["zone"], item=esc(item.name) if item else texts.CASE_CARD_UNSURE_ITEM, basis=basis.value,
-        consequence=outcome.line, description=esc(draft.get("description", "")),
+        consequence=consequence_html(outcome), description=esc(draft.get("description", "")),
         photos=len(draft.get("photos", [])), recipients=recipients,
     )
-    return text, [p.name for p in people]
 
 
 async def _show_card(update: Update, context: BotContext, draft: dict[str, Any]) -> int:
@@ -750,7 +758,7 @@ async def _file(update: Update, context: BotContext, draft: dict[str, Any], acto
 
 
 def _consequence_line(lead: Lead) -> str:
-    return consequence(Basis(lead.basis), street=lead.street, department=lead.item_department).line
+    return consequence_html(consequence(Basis(lead.basis), street=lead.street, department=lead.item_department))
 
 
 # ---------------------------------------------------------------- wiring
