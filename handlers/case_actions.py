@@ -22,7 +22,7 @@ from db import cases as lead_db
 from db import outbox
 from db.cases import Lead, LeadDispute
 from db.models import ClockItem, Person, Role, utcnow
-from handlers import keyboards
+from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
 from handlers.case_views import (
     FEATURE,
@@ -520,7 +520,7 @@ clock.register_kind(KIND_DUE, _dispute_reminder(KIND_DUE))
 
 def register(app: Application) -> None:
     text_actions = "|".join([*TEXT_ACTIONS, "dec"])
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(ask_text, pattern=rf"^{FEATURE}:(?:{text_actions}):")],
         states={TEXT: [MessageHandler(keyboards.TYPED, on_text)]},
         fallbacks=[CommandHandler("cancel", cancel_text), MessageHandler(keyboards.MENU_TAP, cancel_text),

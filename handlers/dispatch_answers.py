@@ -25,7 +25,7 @@ from db import audit, outbox
 from db.actions import ActionRecipient, ActionStatus, JointAction, Response
 from db.models import OutboxMessage, OutboxStatus, Role, utcnow
 from handlers import dispatch_notices as notices
-from handlers import keyboards
+from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
 from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
@@ -511,25 +511,26 @@ def register(app: Application) -> None:
 
 def _register(app: Application) -> None:
     text = keyboards.TYPED
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_decline, pattern=r"^dsa:no:"),
                       CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:")],
         states={REASON: [CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:"), MessageHandler(text, on_reason_text)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-decline", conversation_timeout=900,
     ))
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_edit, pattern=r"^dsb:edit:")],
         states={EDIT_TIME: [MessageHandler(text, on_edit_time)],
                 EDIT_PLACE: [MessageHandler(filters.LOCATION | text, on_edit_place)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-edit", conversation_timeout=900,
     ))
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_result, pattern=r"^dsb:result:")],
         states={R_HOUSEHOLDS: [MessageHandler(text, on_households)], R_PROBLEMS: [MessageHandler(text, on_problems)],
                 R_CASES: [MessageHandler(text, on_cases)], R_NOTES: [MessageHandler(text, on_notes)],
-                R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done")]},
+                R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done"),
+                           MessageHandler(text, _press_a_button)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
     ))
@@ -538,6 +539,12 @@ def _register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_cancel_yes, pattern=r"^dsb:cancelyes:"))
     app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^dsb:cancel:"))
     app.add_handler(CallbackQueryHandler(_forged, pattern=r"^(dsa|dsb|dsr|dsp):"))
+
+
+async def _press_a_button(update: Update, context: BotContext) -> None:
+    """Typed text where photos or the 完成 button are expected: say so and keep the step."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
 
 
 async def _forged(update: Update, context: BotContext) -> None:
