@@ -60,11 +60,11 @@ class Flow(ConversationHandler):
         if isinstance(update, Update) and update.edited_message is not None:
             return None
         result = super().check_update(update)
-        if result is None or not self.passive_states or self.leave is None:
+        if not self.passive_states or self.leave is None or not isinstance(update, Update) or update.message is None:
             return result
-        state, _key, handler, _check = result
-        if (state in self.passive_states and handler not in self.entry_points and isinstance(update, Update)
-                and update.message is not None and self.leave.check_update(update)):
+        if result is not None and result[2] in self.entry_points:
+            return result
+        if self.state_for(update) in self.passive_states and self.leave.check_update(update):
             self.end_for(update)
             return None
         return result

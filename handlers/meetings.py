@@ -646,9 +646,9 @@ async def got_decision_text(update: Update, context: BotContext) -> int:
 
 
 async def got_decision_owner(update: Update, context: BotContext) -> int:
-    """The owner is one of the meeting's attendees, by name; namesakes are told apart by exactly the
-    last 4 digits of the phone. Nobody else is searched, so no phone number can be probed digit by
-    digit and no roster member outside the meeting is revealed."""
+    """The owner is one of the meeting's attendees, by name; only namesakes among them are told
+    apart, by exactly the last 4 digits of the phone. Nobody else is searched and a lone name ignores
+    any digits, so no phone number can be probed digit by digit and nobody outside is revealed."""
     raw = typed_text(update.effective_message.text if update.effective_message else None, 40, nfkc=True) or ""
     name, _, tail = raw.partition(" ")
     tail = tail.strip()
@@ -656,9 +656,11 @@ async def got_decision_owner(update: Update, context: BotContext) -> int:
     with context.db.session() as session:
         attending = [p for _row, p in mdb.attendees(session=session, meeting_id=int(meeting_id or 0)) if p.active]
     named = [p for p in attending if p.name == name]
-    found = [p for p in named if p.phone[-4:] == tail] if len(tail) == 4 and tail.isdigit() else named
-    if not named or (tail and len(found) != 1):
-        await _say(update, texts.MT_OWNER_NOT_ATTENDEE.format(name=esc(raw)))
+    found = named
+    if len(named) > 1 and len(tail) == 4 and tail.isdigit():
+        found = [p for p in named if p.phone[-4:] == tail] or named
+    if not named:
+        await _say(update, texts.MT_OWNER_NOT_ATTENDEE.format(name=esc(name)))
         return DEC_OWNER
     if len(found) > 1:
         options = "、".join(esc(p.department or p.street or p.zone or "") for p in found)
