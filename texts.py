@@ -741,7 +741,7 @@ CASE_DRAFT_NEW_HERE = "以此位置新建"
 # Meetings: zone scope, decision owner among the attendees, a new time asks 参加 again.
 MT_OTHER_ZONE = "只能邀请本片区（{zone}）的人员：{names} 不在本片区。请重新输入参会范围。"
 MT_OWNER_NOT_ATTENDEE = "本次会议的参会人员中找不到「{name}」。负责人须是参会人员，请重新输入姓名。"
-MT_OWNER_AMBIGUOUS_TAIL = "参会人员中有 {count} 位「{name}」（{options}），请在姓名后加空格和其手机号后 4 位区分（如“{name} 1234”）。"
+MT_OWNER_AMBIGUOUS_TAIL = "参会人员中有 {count} 位「{name}」（{options}），请在姓名后加空格和其手机号后 4 位区分。"
 MT_NOTICE_REASK = "\n⚠️ 时间已变更，原来的答复已作废，请重新选择「参加」或「请假」。"
 MT_STALE_INVITE = "无权限：这条邀请已过期（会议时间或地点已变更），请在最新的通知上回复。"
 
