@@ -17,6 +17,7 @@ from db.engine import Database
 from db.models import utcnow
 from handlers.cards import by_street_lines, render_card, status_summary
 from handlers.case_actions import dispute_notice_text, why_prompt
+from handlers.case_lists import item_short
 from handlers.case_views import basis_for, consequence_html, lead_consequence, notice_text
 from handlers.cases import draft_card_text
 from knowledge.cases import Basis, consequence
@@ -106,6 +107,16 @@ def test_lead_notice_dispute_and_reason_prompt_escape_catalogue_text(
         if choice == "d":
             assert department in plain
     assert why_prompt(lead, "zz") is None
+    for line in (texts.MYCASES_LINE.format(number=lead.number, state="待受理", street=street, item=item_short(lead),
+                                           when="11-26 09:00"),
+                 texts.CASES_LINE.format(number=lead.number, state="待受理", street=street, item=item_short(lead),
+                                         reporter="&lt;甲&gt;", when="11-26 09:00")):
+        valid(line)  # list lines cut long names: before escaping, never inside an entity
+
+
+def test_a_long_item_name_is_cut_before_it_is_escaped() -> None:
+    item = hostile_item("<" * 30, "部门", "依据", ItemStatus.DELEGATED, ItemClass.MARKET)
+    assert valid(item_short(lead_of(item, STREETS[0]))) == "<" * 23 + "…"
 
 
 def test_a_department_with_a_tag_reaches_the_reader_verbatim() -> None:
