@@ -80,8 +80,6 @@ def may_use_zone(actor: Actor, zone: str | None) -> bool:
     return actor.role == Role.ADMIN or actor.zone is None or zone is None or actor.zone == zone
 
 
-_may_use_zone = may_use_zone
-
 
 async def on_scope(update: Update, context: BotContext) -> int | None:
     query = update.callback_query
@@ -99,7 +97,7 @@ async def on_scope(update: Update, context: BotContext) -> int | None:
         await query.edit_message_text(texts.DSP_ASK_PEOPLE)
         return PEOPLE
     zone = ZONE_LIST[int(cb.ident[1:])]
-    if not _may_use_zone(actor, zone):
+    if not may_use_zone(actor, zone):
         await query.edit_message_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return ConversationHandler.END
     await query.edit_message_text(texts.DSP_SCOPE_ZONE.format(zone=zone))
@@ -115,7 +113,7 @@ async def on_scope_text(update: Update, context: BotContext) -> int | None:
         await message.reply_text(texts.PRESS_A_BUTTON)
         return None
     actor = context.require_actor()
-    if not _may_use_zone(actor, typed):
+    if not may_use_zone(actor, typed):
         await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return ConversationHandler.END
     return await _set_scope(update, context, Scope(kind="zone", zone=typed))
@@ -137,7 +135,7 @@ async def on_streets(update: Update, context: BotContext) -> int | None:
         await message.reply_text(texts.DSP_STREETS_TWO_ZONES)
         return STREETS
     zone = zones.pop()
-    if not _may_use_zone(actor, zone):
+    if not may_use_zone(actor, zone):
         await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return ConversationHandler.END
     return await _set_scope(update, context, Scope(kind="streets", zone=zone, streets=chosen))
@@ -156,7 +154,7 @@ async def on_people(update: Update, context: BotContext) -> int | None:
     if missing:
         await message.reply_text(texts.DSP_UNKNOWN_PEOPLE.format(names=esc("、".join(missing))))
         return PEOPLE
-    if any(not _may_use_zone(actor, p.zone) for p in found):
+    if any(not may_use_zone(actor, p.zone) for p in found):
         await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return PEOPLE
     zones = {p.zone for p in found} - {None}

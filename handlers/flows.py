@@ -6,7 +6,7 @@ meant for the flow the user started later, and /case's location entry point clai
 dispatch or meeting step had asked for. So:
 
 * entering a flow (an entry point handles the update and the flow is now in a state) ends every
-  other flow of the same chat and user; the feature's draft stays where it is kept (the lead draft is in the database);
+  other flow of the same chat and user; drafts stay where they are kept (a lead's in the database);
 * edited messages never start or answer a flow (a live location is re-sent as edits every few
   seconds; an edited text is not an answer to the current question);
 * `LocationEntry` starts a flow from a location only when no flow is waiting for this user, so a
