@@ -9,6 +9,7 @@ from sqlmodel import select
 from db import cases as lead_db
 from db.actions import JointAction
 from db.meetings import Meeting
+from db.models import Person
 from sandbox.driver import User
 from tests.e2e.harness import Stack
 from tests.e2e.test_cases import FUQIAO_SPOT, file_until_card, png, press_containing
@@ -23,8 +24,6 @@ def draft_of(stack: Stack, key: str) -> dict | None:
 
 
 def stack_person(stack: Stack, key: str) -> int:
-    from db.models import Person
-
     with stack.db.session() as session:
         return session.exec(select(Person.id).where(Person.phone == stack.members[key].phone)).one()  # type: ignore[return-value]
 
