@@ -633,8 +633,6 @@ MT_PICK_MEETING_FOR_DECISION = "请选择要记录决议的会议（已开始的
 MT_NO_MEETING_FOR_DECISION = "近 30 天没有已开始的、由您组织的会议。"
 MT_ASK_DECISION_TEXT = "请输入决议内容（{title}）："
 MT_ASK_DECISION_OWNER = "请输入负责人姓名（名册中的人员）："
-MT_OWNER_UNKNOWN = "名册中找不到「{name}」，请重新输入负责人姓名。"
-MT_OWNER_AMBIGUOUS = "名册中有多位「{name}」，请输入手机号后四位区分：{options}"
 MT_ASK_DECISION_DEADLINE = "请输入完成期限（如 <code>12-20 18:00</code>）："
 MT_DECISION_SAVED = "决议已记录，负责人 {owner}，期限 {deadline}。继续输入下一条决议内容，或发送 /cancel 结束。"
 MT_DECISION_NOTICE = "📌 <b>会议决议</b>（{meeting}）\n{text}\n负责人：{owner}\n期限：{deadline}"
@@ -766,6 +764,20 @@ AUDIT_ACTIONS = {
 # ---------------------------------------------------------------- section: hardening (issue 9)
 # A file, photo, sticker or location sent at a step of a flow that does not take one.
 OFF_STEP_ATTACHMENT = "当前步骤不需要文件、图片或位置，未保存。请按上一条消息的提示操作，或发送 /cancel 退出（草稿会保存）。"
+
+
+# ---------------------------------------------------------------- section: flows (issue 13)
+# Typed text at a step that waits for a button press.
+PRESS_A_BUTTON = "请点选上方按钮，或发送 /cancel 取消"
+# A location sent outside the flow while a lead draft exists: never overwrite it without asking.
+CASE_DRAFT_LOCATION = "您有一条未完成的线索草稿（{summary}）。是继续这份草稿，还是放弃它、以刚发送的位置新建线索？"
+CASE_DRAFT_NEW_HERE = "以此位置新建"
+# Meetings: zone scope, decision owner among the attendees, a new time asks 参加 again.
+MT_OTHER_ZONE = "只能邀请本片区（{zone}）的人员：{names} 不在本片区。请重新输入参会范围。"
+MT_OWNER_NOT_ATTENDEE = "本次会议的参会人员中找不到「{name}」。负责人须是参会人员，请重新输入姓名。"
+MT_OWNER_AMBIGUOUS_TAIL = "参会人员中有 {count} 位「{name}」（{options}），请在姓名后加空格和其手机号后 4 位区分。"
+MT_NOTICE_REASK = "\n⚠️ 时间已变更，原来的答复已作废，请重新选择「参加」或「请假」。"
+MT_STALE_INVITE = "无权限：这条邀请已过期（会议时间或地点已变更），请在最新的通知上回复。"
 
 
 # ---------------------------------------------------------------- section: end

@@ -119,23 +119,33 @@ class MeetingInputError(ValueError):
 class Audience:
     people: list[Person] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    outside: list[Person] = field(default_factory=list)  # named explicitly but outside the organiser's zone
 
 
-def resolve_audience(*, session: Session, text: str) -> Audience:
+def resolve_audience(*, session: Session, text: str, zone: str | None = None) -> Audience:
     """Zone, street, role, 全部 and names (mixed, separated by spaces or 、，,) -> active people.
 
     Resolved once at creation: a later roster change does not silently change who was invited.
+    With `zone` (a squadron coordinator's own zone; the dispatch rule) 全部 and role words mean the
+    people of that zone, and anyone named by zone, street or name outside it is in `outside`, for the
+    caller to refuse. People without a zone (district-wide) may be invited by anyone.
     """
     active = list(session.exec(select(Person).where(Person.active == True).order_by(Person.id)).all())  # noqa: E712
+
+    def mine(person: Person) -> bool:
+        return zone is None or person.zone is None or person.zone == zone
+
     chosen: dict[int, Person] = {}
+    outside: dict[int, Person] = {}
     unknown: list[str] = []
     for token in (t for t in re.split(r"[\s、，,；;]+", text.strip()) if t):
+        implicit = False
         if token in EVERYONE_WORDS:
-            matches = active
+            matches, implicit = active, True
         elif token in ZONES:
             matches = [p for p in active if p.zone == token]
         elif token in ROLE_WORDS:
-            matches = [p for p in active if p.role == ROLE_WORDS[token]]
+            matches, implicit = [p for p in active if p.role == ROLE_WORDS[token]], True
         elif (street := normalize_street(token)) is not None:
             matches = [p for p in active if p.street == street]
         else:
@@ -144,8 +154,12 @@ def resolve_audience(*, session: Session, text: str) -> Audience:
                 unknown.append(token)
         for person in matches:
             assert person.id is not None
-            chosen[person.id] = person
-    return Audience(people=sorted(chosen.values(), key=lambda p: p.id or 0), unknown=unknown)
+            if mine(person):
+                chosen[person.id] = person
+            elif not implicit:
+                outside[person.id] = person
+    return Audience(people=sorted(chosen.values(), key=lambda p: p.id or 0), unknown=unknown,
+                    outside=sorted(outside.values(), key=lambda p: p.id or 0))
 
 
 def parse_offsets(text: str) -> list[int]:
@@ -273,6 +287,24 @@ def respond(
         before=before, after={"status": status, "reason": row.reason},
     )
     return row
+
+
+def reset_answers(*, session: Session, meeting: Meeting, actor_person_id: int | None,
+                  actor_telegram_id: int | None) -> int:
+    """A new time voids every 参加 / 请假 (the organiser still attends): everyone is asked again.
+    Returns how many answers were reset; audited once."""
+    reset = 0
+    for row in session.exec(select(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting.id)).all():
+        if row.person_id == meeting.organiser_id or row.status == Attendance.INVITED:
+            continue
+        row.status, row.reason, row.responded_at = Attendance.INVITED, None, None
+        session.add(row)
+        reset += 1
+    if reset:
+        audit.record(session=session, actor_person_id=actor_person_id, actor_telegram_id=actor_telegram_id,
+                     action="meeting.reset_answers", entity_type="meeting", entity_id=meeting.id or 0,
+                     after={"reset": reset})
+    return reset
 
 
 def update_meeting(

@@ -33,7 +33,7 @@ def render_card(
         lines.append(texts.CARD_BY_STREET_TITLE)
         lines += by_street_lines(item, on)
     lines.append(texts.CARD_CLASS.format(item_class=item.item_class.value))
-    lines.append(texts.CARD_LEAD.format(lead=item.lead_department))
+    lines.append(texts.CARD_LEAD.format(lead=esc(item.lead_department)))
     basis = item.legal_basis or "—"
     shortened = len(basis) > BASIS_SHORT
     if shortened:

@@ -22,12 +22,13 @@ from db import cases as lead_db
 from db import outbox
 from db.cases import Lead, LeadDispute
 from db.models import ClockItem, Person, Role, utcnow
-from handlers import keyboards
+from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
 from handlers.case_views import (
     FEATURE,
     basis_for,
     catalogue_of,
+    consequence_html,
     handler_keyboard,
     lead_consequence,
     local,
@@ -228,11 +229,17 @@ def _decision_prompt(context: BotContext, session: Session, dispute_id: str, cho
         return texts.NO_PERMISSION, ""
     if dispute.decided_at is not None:
         return texts.LEAD_DISPUTE_NOT_OPEN, ""
-    subject = _subject_of_choice(lead, choice)
-    if subject is None:
+    prompt = why_prompt(lead, choice)
+    if prompt is None:
         return texts.FORGED_BUTTON, ""
     context.user_data["lead_pending"] = {"action": "dec", "dispute_id": dispute.id, "choice": choice}
-    return None, texts.LEAD_ASK_WHY.format(number=lead.number, subject=subject)
+    return None, prompt
+
+
+def why_prompt(lead: Lead, choice: str) -> str | None:
+    """说明理由: the chosen subject may be the item's department from the catalogue file, so escaped."""
+    subject = _subject_of_choice(lead, choice)
+    return None if subject is None else texts.LEAD_ASK_WHY.format(number=lead.number, subject=esc(subject))
 
 
 def _subject_of_choice(lead: Lead, choice: str) -> str | None:
@@ -381,9 +388,18 @@ def _change_item(context: BotContext, actor: Actor | None, ident: list[str], ite
         notify_handlers(session, lead, newcomers, tz,
                         prefix=texts.LEAD_NOTICE_REROUTED.format(number=lead.number, why=texts.LEAD_BTN_ITEM))
         notify_reporter(session, lead, texts.LEAD_REPORTER_ITEM.format(
-            number=lead.number, item=esc(item.name), consequence=lead_consequence(lead).line), actor=actor)
+            number=lead.number, item=esc(item.name), consequence=consequence_html(lead_consequence(lead))), actor=actor)
         return texts.LEAD_ITEM_CHANGED.format(number=lead.number, item=esc(item.name),
-                                              consequence=lead_consequence(lead).line, recipients=names(people))
+                                              consequence=consequence_html(lead_consequence(lead)), recipients=names(people))
+
+
+def dispute_notice_text(lead: Lead, reason: str, raised_by: str, deadline: str) -> str:
+    """The legal reviewer's notice of a dispute: catalogue fields and typed text escaped."""
+    return texts.LEAD_DISPUTE_NOTICE.format(
+        number=lead.number, street=lead.street, item=esc(lead.item_name or texts.CASE_CARD_UNSURE_ITEM),
+        consequence=consequence_html(consequence(Basis(lead.basis), street=lead.street, department=lead.item_department)),
+        reason=esc(reason), raised_by=esc(raised_by), deadline=deadline,
+    )
 
 
 def before_ids(snapshot: dict[str, Any]) -> set[int]:
@@ -416,11 +432,7 @@ def _raise_dispute(context: BotContext, session: Session, lead: Lead, actor: Act
     reviewers = _reroute(session, lead)
     lead_db.record_change(session=session, lead=lead, before=before, action="lead.dispute", by_person_id=actor.person_id,
                           by_telegram_id=actor.telegram_id, from_state=lead.state, note=reason)
-    text = texts.LEAD_DISPUTE_NOTICE.format(
-        number=lead.number, street=lead.street, item=esc(lead.item_name or texts.CASE_CARD_UNSURE_ITEM),
-        consequence=consequence(Basis(lead.basis), street=lead.street, department=lead.item_department).line,
-        reason=esc(reason), raised_by=esc(actor.name), deadline=local(deadline, tz),
-    )
+    text = dispute_notice_text(lead, reason, actor.name, local(deadline, tz))
     markup = decision_keyboard(lead, dispute.id).to_dict()
     for person in reviewers:
         if person.telegram_id is not None:
@@ -508,7 +520,7 @@ clock.register_kind(KIND_DUE, _dispute_reminder(KIND_DUE))
 
 def register(app: Application) -> None:
     text_actions = "|".join([*TEXT_ACTIONS, "dec"])
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(ask_text, pattern=rf"^{FEATURE}:(?:{text_actions}):")],
         states={TEXT: [MessageHandler(keyboards.TYPED, on_text)]},
         fallbacks=[CommandHandler("cancel", cancel_text), MessageHandler(keyboards.MENU_TAP, cancel_text),

@@ -41,16 +41,19 @@ async def mycases(update: Update, context: BotContext) -> None:
         await message.reply_text(texts.MYCASES_EMPTY)
         return
     lines = [texts.MYCASES_TITLE.format(count=total)]
-    lines += [texts.MYCASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=_item(lead),
+    lines += [texts.MYCASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=item_short(lead),
                                         when=local(lead.reported_at, tz)) for lead in leads]
     if total > len(leads):
         lines.append(texts.CASES_MORE.format(count=total - len(leads)))
     await message.reply_text(clip("\n".join(lines)))
 
 
-def _item(lead: lead_db.Lead) -> str:
-    text = item_text(lead)
-    return text if len(text) <= 24 else text[:23] + "…"
+def item_short(lead: lead_db.Lead) -> str:
+    """The item name for a list line, cut before escaping (cutting `&lt;` would show `&l…`)."""
+    if not lead.item_name:
+        return item_text(lead)
+    name = lead.item_name
+    return esc(name if len(name) <= 24 else name[:23] + "…")
 
 
 @requires(Role.COORDINATOR, Role.LEGAL)
@@ -87,7 +90,7 @@ def _zone_view(context: BotContext, actor: Actor, state_i: int, street_i: int, c
     lines = [texts.CASES_TITLE.format(zone=zone or texts.CASES_ALL_ZONES, filters=filters_text, count=len(leads))]
     for lead in leads[:SHOWN]:
         reporter: Person | None = reporters.get(lead.reporter_id)
-        lines.append(texts.CASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=_item(lead),
+        lines.append(texts.CASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=item_short(lead),
                                              reporter=esc(reporter.name if reporter else "?"), when=local(lead.reported_at, tz)))
     if not leads:
         lines.append(texts.CASES_EMPTY)
@@ -141,7 +144,7 @@ def _disputes_text(context: BotContext, actor: Actor) -> str:
     lines = [texts.DISPUTES_TITLE.format(zone=actor.zone or texts.CASES_ALL_ZONES, count=len(rows))]
     for dispute, lead in rows[:SHOWN]:
         lines.append(texts.DISPUTES_LINE.format(
-            number=lead.number, street=lead.street, item=_item(lead), deadline=local(dispute.deadline, tz),
+            number=lead.number, street=lead.street, item=item_short(lead), deadline=local(dispute.deadline, tz),
             overdue=texts.DISPUTES_OVERDUE if dispute.deadline < now else "", reason=esc(dispute.reason)))
     return clip("\n".join(lines))
 

@@ -134,6 +134,12 @@ def place_text(lead_or_draft: Lead | dict[str, Any]) -> str:
     return text
 
 
+def consequence_html(outcome: Consequence) -> str:
+    """The consequence line for an HTML message: its subject is a department from the imported
+    catalogue (or a dispute decision), so it is escaped like anything else from a file."""
+    return esc(outcome.line)
+
+
 def item_text(lead: Lead) -> str:
     return esc(lead.item_name) if lead.item_name else texts.CASE_CARD_UNSURE_ITEM
 
@@ -159,7 +165,7 @@ def notice_text(session: Session, lead: Lead, tz: ZoneInfo) -> str:
     assert lead.id is not None
     return texts.LEAD_NOTICE.format(
         number=lead.number, place=place_text(lead), street=lead.street, zone=lead.zone, item=item_text(lead),
-        basis=lead.basis, consequence=lead_consequence(lead).line, description=esc(lead.description),
+        basis=lead.basis, consequence=consequence_html(lead_consequence(lead)), description=esc(lead.description),
         photos=len(lead_db.photos_of(session=session, lead_id=lead.id)),
         reporter=esc(reporter.name if reporter else "?"), discovered=local(lead.discovered_at, tz),
         state=lead.state, extra=extra_lines(session, lead, tz),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import datetime, timedelta
+import unicodedata
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import (
@@ -35,11 +36,12 @@ import texts
 from db import cases as lead_db
 from db.cases import Lead, PhotoRecord
 from db.models import utcnow
-from handlers import case_actions, case_lists, keyboards
+from handlers import case_actions, case_lists, flows, keyboards
 from handlers.callbacks import decode, encode
 from handlers.case_views import (
     basis_for,
     catalogue_of,
+    consequence_html,
     names,
     notify_handlers,
     place_text,
@@ -60,6 +62,7 @@ from knowledge.cases import (
     find_duplicates,
     is_resubmission,
 )
+from knowledge.catalogue import CatalogueItem
 from knowledge.geo import (
     InvalidCoordinates,
     distance_to_district_m,
@@ -68,7 +71,7 @@ from knowledge.geo import (
     validate_coordinates,
 )
 from knowledge.places import match_place
-from knowledge.streets import STREETS, ZONES, zone_of
+from knowledge.streets import STREETS, ZONES, normalize_street, zone_of
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +154,23 @@ async def start(update: Update, context: BotContext) -> int:
 
 
 async def start_with_location(update: Update, context: BotContext) -> int:
-    """A location sent outside the flow starts a lead at that place (one tap on site)."""
+    """A location sent while no flow waits starts a lead at that place (one tap on site); a
+    draft with content is never overwritten without asking: the location waits in the draft."""
     if context.actor is None or context.actor.person_id is None:
         await _send(update, context, texts.NO_PERMISSION)
         return ConversationHandler.END
+    draft = _load(context)
+    if _has_content(draft):
+        message = update.effective_message
+        assert message is not None and message.location is not None
+        draft["pending_location"] = {"lat": message.location.latitude, "lon": message.location.longitude,
+                                     "accuracy": message.location.horizontal_accuracy,
+                                     "at": message.date.isoformat()}
+        _save(context, draft)
+        markup = InlineKeyboardMarkup([[_button(texts.CASE_DRAFT_CONTINUE, "rs", "c"),
+                                        _button(texts.CASE_DRAFT_NEW_HERE, "rs", "l")]])
+        await _send(update, context, texts.CASE_DRAFT_LOCATION.format(summary=_summary(draft)), markup)
+        return RESUME
     _save(context, {"step": "where"})
     return await on_location(update, context)
 
@@ -184,6 +200,16 @@ async def on_resume(update: Update, context: BotContext) -> int:
     if data is not None and data.ident == "r":
         return await _begin(update, context)
     draft = _load(context)
+    pending = draft.pop("pending_location", None)
+    if data is not None and data.ident == "l":
+        if not pending:
+            await stale_button(update, context)
+            return RESUME
+        _save(context, {"step": "where"})
+        return await _apply_location(update, context, pending["lat"], pending["lon"], pending.get("accuracy"),
+                                     pending["at"])
+    if pending:
+        _save(context, draft)
     return await _prompt(update, context, draft)
 
 
@@ -226,28 +252,34 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def on_location(update: Update, context: BotContext) -> int:
+    """The place of the lead; the rest of the draft (description, item, photos) is kept."""
     message = update.effective_message
     assert message is not None and message.location is not None
     location = message.location
+    return await _apply_location(update, context, location.latitude, location.longitude,
+                                 location.horizontal_accuracy, message.date.isoformat())
+
+
+async def _apply_location(update: Update, context: BotContext, raw_lat: float, raw_lon: float,
+                          accuracy: float | None, at: str) -> int:
     try:
-        lat, lon = validate_coordinates(location.latitude, location.longitude)
+        lat, lon = validate_coordinates(raw_lat, raw_lon)
     except InvalidCoordinates as error:
-        await message.reply_text(str(error))
+        await _send(update, context, str(error))
         return WHERE
-    accuracy = location.horizontal_accuracy
     if accuracy is not None and accuracy > MAX_ACCURACY_M:
-        await message.reply_text(texts.CASE_BAD_ACCURACY.format(accuracy=f"{accuracy:.0f}"))
+        await _send(update, context, texts.CASE_BAD_ACCURACY.format(accuracy=f"{accuracy:.0f}"))
         return WHERE
     draft = _load(context)
     draft.update(lat=lat, lon=lon, accuracy_m=accuracy, address=None, community=None, area=None,
-                 discovered_at=message.date.isoformat(), outside_district=not in_district(lat, lon))
+                 discovered_at=at, outside_district=not in_district(lat, lon))
     if draft["outside_district"]:
         draft["step"] = "outside"
         _save(context, draft)
         markup = InlineKeyboardMarkup([[_button(texts.CASE_OUTSIDE_CONFIRM, "out", "y"),
                                         _button(texts.CASE_OUTSIDE_RETRY, "out", "n")]])
         distance = format_distance_zh(distance_to_district_m(lat, lon))
-        await message.reply_text(texts.CASE_OUTSIDE.format(distance=distance), reply_markup=markup)
+        await _send(update, context, texts.CASE_OUTSIDE.format(distance=distance), markup)
         return OUTSIDE
     street, hint = _propose_street(context, lat, lon)
     draft.update(proposed=street, hint=hint)
@@ -367,6 +399,24 @@ async def on_street(update: Update, context: BotContext) -> int:
     else:
         await stale_button(update, context)
         return STREET
+    return await _street_chosen(update, context, draft)
+
+
+async def on_street_text(update: Update, context: BotContext) -> int:
+    """A typed street name is a natural answer to 属于哪个街道; anything else: press a button."""
+    message = update.effective_message
+    assert message is not None
+    street = normalize_street(unicodedata.normalize("NFKC", message.text or "").strip())
+    if street not in STREETS:
+        await message.reply_text(texts.PRESS_A_BUTTON)
+        return STREET
+    draft = _load(context)
+    keep_area = draft.get("area") == ZHONGSHAN_AREA and street in OLD_TOWN
+    draft.update(street=street, area=ZHONGSHAN_AREA if keep_area else None)
+    return await _street_chosen(update, context, draft)
+
+
+async def _street_chosen(update: Update, context: BotContext, draft: dict[str, Any]) -> int:
     draft["zone"] = zone_of(draft["street"])
     if draft.get("description") and (draft.get("item_code") or draft.get("unsure")):
         return await _show_card(update, context, draft)  # editing the street of a finished form
@@ -526,6 +576,16 @@ async def off_step_attachment(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.OFF_STEP_ATTACHMENT)
 
 
+async def press_a_button(update: Update, context: BotContext) -> None:
+    """Typed text at a step that waits for a button: say so and stay (it used to reach lookup)."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
+
+
+async def edited_location(update: Update, context: BotContext) -> None:
+    """A live location moving (edits every few seconds): never a new lead, never a reply."""
+
+
 async def not_a_photo(update: Update, context: BotContext) -> int:
     if update.effective_message is not None:
         await update.effective_message.reply_text(texts.CASE_PHOTO_ONLY)
@@ -544,14 +604,20 @@ def _card(context: BotContext, draft: dict[str, Any]) -> tuple[str, list[str]]:
     with context.db.session() as session:
         people = routed_people(session, basis=outcome.basis, street=draft["street"], zone=draft["zone"],
                                department=item.department if item else None)
-    recipients = names(people)
-    text = texts.CASE_CARD.format(
+    return draft_card_text(draft, item, today, names(people)), [p.name for p in people]
+
+
+def draft_card_text(draft: dict[str, Any], item: CatalogueItem | None, today: date, recipients: str) -> str:
+    """The 请确认线索 card; every catalogue field is escaped (a `<` in a department must not
+    break filing), `recipients` is HTML already."""
+    basis = basis_for(item, draft["street"], today)
+    outcome = consequence(basis, street=draft["street"], department=item.department if item else None)
+    return texts.CASE_CARD.format(
         place=place_text(draft), street=draft["street"] + (f"·{draft['area']}" if draft.get("area") else ""),
         zone=draft["zone"], item=esc(item.name) if item else texts.CASE_CARD_UNSURE_ITEM, basis=basis.value,
-        consequence=outcome.line, description=esc(draft.get("description", "")),
+        consequence=consequence_html(outcome), description=esc(draft.get("description", "")),
         photos=len(draft.get("photos", [])), recipients=recipients,
     )
-    return text, [p.name for p in people]
 
 
 async def _show_card(update: Update, context: BotContext, draft: dict[str, Any]) -> int:
@@ -750,7 +816,7 @@ async def _file(update: Update, context: BotContext, draft: dict[str, Any], acto
 
 
 def _consequence_line(lead: Lead) -> str:
-    return consequence(Basis(lead.basis), street=lead.street, department=lead.item_department).line
+    return consequence_html(consequence(Basis(lead.basis), street=lead.street, department=lead.item_department))
 
 
 # ---------------------------------------------------------------- wiring
@@ -760,24 +826,28 @@ def _cb(action_pattern: str) -> str:
     return rf"^{FEATURE}:(?:{action_pattern})(?::|$)"
 
 
-def conversation() -> ConversationHandler:
+def conversation(peers: list[flows.Flow] | None = None) -> flows.Flow:
+    """The filing flow. A location starts it only while no flow (this one included) waits for the
+    user: at 修改 → 地点 or a dispatch/meeting place step the location belongs to that step."""
     private = filters.ChatType.PRIVATE
     stale = CallbackQueryHandler(stale_button, pattern=rf"^{FEATURE}:")
-    return ConversationHandler(
+    buttons_only = MessageHandler(TYPED, press_a_button)
+    flow = flows.Flow(
         entry_points=[
             CommandHandler("case", start, filters=private),
             MessageHandler(private & filters.Text([texts.MENU_CASE]), start),
-            MessageHandler(private & filters.LOCATION, start_with_location),
+            flows.LocationEntry(peers if peers is not None else [], private & filters.LOCATION, start_with_location),
         ],
         states={
-            RESUME: [CallbackQueryHandler(on_resume, pattern=_cb("rs"))],
+            RESUME: [CallbackQueryHandler(on_resume, pattern=_cb("rs")), buttons_only],
             WHERE: [
                 MessageHandler(filters.LOCATION, on_location),
                 MessageHandler(TYPED, on_address),
                 CallbackQueryHandler(on_place_pick, pattern=_cb("pl")),
             ],
-            OUTSIDE: [CallbackQueryHandler(on_outside, pattern=_cb("out")), MessageHandler(filters.LOCATION, on_location)],
-            STREET: [CallbackQueryHandler(on_street, pattern=_cb("st|zs"))],
+            OUTSIDE: [CallbackQueryHandler(on_outside, pattern=_cb("out")), MessageHandler(filters.LOCATION, on_location),
+                      buttons_only],
+            STREET: [CallbackQueryHandler(on_street, pattern=_cb("st|zs")), MessageHandler(TYPED, on_street_text)],
             WHAT: [MessageHandler(TYPED, on_description), CallbackQueryHandler(on_item, pattern=_cb("it"))],
             PHOTOS: [
                 MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo),
@@ -788,8 +858,9 @@ def conversation() -> ConversationHandler:
                 CallbackQueryHandler(on_confirm, pattern=_cb("ok")),
                 CallbackQueryHandler(on_edit, pattern=_cb("edit")),
                 CallbackQueryHandler(on_edit_pick, pattern=_cb("ed")),
+                buttons_only,
             ],
-            DUPLICATE: [CallbackQueryHandler(on_duplicate, pattern=_cb("dup"))],
+            DUPLICATE: [CallbackQueryHandler(on_duplicate, pattern=_cb("dup")), buttons_only],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
@@ -801,11 +872,17 @@ def conversation() -> ConversationHandler:
         allow_reentry=True,
         name="case_filing",
     )
+    if peers is not None:
+        flow.peers = peers
+        peers.append(flow)
+    return flow
 
 
 def register(app: Application) -> None:
     """Filing conversation first, then the lifecycle buttons and the lists."""
-    app.add_handler(conversation())
+    app.add_handler(conversation(flows.peers(app)))
+    # A live location's edits, in or out of the flow: ignored (each edit used to restart /case).
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, edited_location))
     # A form button pressed after a restart (the conversation state lives in memory only).
     app.add_handler(CallbackQueryHandler(_after_restart, pattern=rf"^{FEATURE}:"))
     case_actions.register(app)

@@ -29,7 +29,7 @@ import texts
 from db import actions as acts
 from db.actions import JointAction, Scope
 from db.models import Person, Role, utcnow
-from handlers import dispatch_answers, keyboards, plans
+from handlers import dispatch_answers, flows, keyboards, plans
 from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, refuse, requires, typed_text
@@ -45,6 +45,7 @@ MAX_PLACE = 200
 MAX_REASON = 200
 NAMES_SHOWN = 30
 DRAFT = "dsp_draft"
+OFF_PLAN_LEAD = re.compile(r"^[\s：:，,、]*(?:[（(]临时任务[)）])?[\s：:，,、]*")  # typed 「计划外（临时任务）：」
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,10 @@ async def start(update: Update, context: BotContext) -> int:
     return SCOPE
 
 
-def _may_use_zone(actor: Actor, zone: str | None) -> bool:
-    """A squadron coordinates its own zone; admins and district-wide coordinators any."""
+def may_use_zone(actor: Actor, zone: str | None) -> bool:
+    """A squadron coordinates its own zone; admins and district-wide coordinators any (meetings too)."""
     return actor.role == Role.ADMIN or actor.zone is None or zone is None or actor.zone == zone
+
 
 
 async def on_scope(update: Update, context: BotContext) -> int | None:
@@ -95,11 +97,26 @@ async def on_scope(update: Update, context: BotContext) -> int | None:
         await query.edit_message_text(texts.DSP_ASK_PEOPLE)
         return PEOPLE
     zone = ZONE_LIST[int(cb.ident[1:])]
-    if not _may_use_zone(actor, zone):
+    if not may_use_zone(actor, zone):
         await query.edit_message_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return ConversationHandler.END
     await query.edit_message_text(texts.DSP_SCOPE_ZONE.format(zone=zone))
     return await _set_scope(update, context, Scope(kind="zone", zone=zone))
+
+
+async def on_scope_text(update: Update, context: BotContext) -> int | None:
+    """Step 1 waits for a button; a typed zone name (老城区, 江南新区) is a natural answer too."""
+    message = update.effective_message
+    assert message is not None
+    typed = (_clean(message.text, 40) or "").replace("（全片区）", "").replace("(全片区)", "").replace("全片区", "")
+    if typed not in ZONE_LIST:
+        await message.reply_text(texts.PRESS_A_BUTTON)
+        return None
+    actor = context.require_actor()
+    if not may_use_zone(actor, typed):
+        await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
+        return ConversationHandler.END
+    return await _set_scope(update, context, Scope(kind="zone", zone=typed))
 
 
 async def on_streets(update: Update, context: BotContext) -> int | None:
@@ -118,7 +135,7 @@ async def on_streets(update: Update, context: BotContext) -> int | None:
         await message.reply_text(texts.DSP_STREETS_TWO_ZONES)
         return STREETS
     zone = zones.pop()
-    if not _may_use_zone(actor, zone):
+    if not may_use_zone(actor, zone):
         await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return ConversationHandler.END
     return await _set_scope(update, context, Scope(kind="streets", zone=zone, streets=chosen))
@@ -137,7 +154,7 @@ async def on_people(update: Update, context: BotContext) -> int | None:
     if missing:
         await message.reply_text(texts.DSP_UNKNOWN_PEOPLE.format(names=esc("、".join(missing))))
         return PEOPLE
-    if any(not _may_use_zone(actor, p.zone) for p in found):
+    if any(not may_use_zone(actor, p.zone) for p in found):
         await message.reply_text(texts.DSP_OTHER_ZONE.format(zone=actor.zone))
         return PEOPLE
     zones = {p.zone for p in found} - {None}
@@ -221,11 +238,28 @@ async def on_plan(update: Update, context: BotContext) -> int | None:
     return await _ask_lead(update, context)
 
 
-async def on_off_plan(update: Update, context: BotContext) -> int:
+async def on_plan_text(update: Update, context: BotContext) -> int | None:
+    """The plan step waits for a button; typed 计划外 (optionally with the reason) is accepted."""
     message = update.effective_message
     assert message is not None
-    reason = _clean(message.text, MAX_REASON)
-    if reason is None:
+    typed = _clean(message.text, MAX_REASON + 8) or ""
+    if not typed.startswith("计划外"):
+        await message.reply_text(texts.PRESS_A_BUTTON)
+        return None
+    reason = OFF_PLAN_LEAD.sub("", typed.removeprefix("计划外")).strip()
+    draft = _draft(context)
+    draft["plan_entry_id"] = None
+    if not reason:
+        await message.reply_text(texts.DSP_ASK_OFF_PLAN)
+        return OFF_PLAN
+    return await on_off_plan(update, context, reason)
+
+
+async def on_off_plan(update: Update, context: BotContext, typed: str | None = None) -> int:
+    message = update.effective_message
+    assert message is not None
+    reason = typed if typed is not None else _clean(message.text, MAX_REASON)
+    if reason is None or len(reason) > MAX_REASON:
         await message.reply_text(texts.DSP_TEXT_BAD.format(limit=MAX_REASON))
         return OFF_PLAN
     if not reason.startswith(texts.DSP_OFF_PLAN_PREFIX):
@@ -389,6 +423,12 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
     return ConversationHandler.END
 
 
+async def press_a_button(update: Update, context: BotContext) -> None:
+    """Typed text at a step that waits for a button: say so and keep the step."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
@@ -406,27 +446,27 @@ def register(app: Application) -> None:
     with warnings.catch_warnings():  # callback states with per_message=False are what we want here
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         wizard = _wizard()
-    app.add_handler(wizard)
+    flows.add(app, wizard)
     dispatch_answers.register(app)
     plans.register(app)
     notices.start_board_job(app)
 
 
-def _wizard() -> ConversationHandler:
+def _wizard() -> flows.Flow:
     text = keyboards.TYPED
-    return ConversationHandler(
+    return flows.Flow(
         entry_points=[CommandHandler("dispatch", start), MessageHandler(filters.Text([texts.MENU_DISPATCH]), start)],
         states={
-            SCOPE: [CallbackQueryHandler(on_scope, pattern=r"^dsp:scope:")],
+            SCOPE: [CallbackQueryHandler(on_scope, pattern=r"^dsp:scope:"), MessageHandler(text, on_scope_text)],
             STREETS: [MessageHandler(text, on_streets)],
             PEOPLE: [MessageHandler(text, on_people)],
             WHEN: [MessageHandler(text, on_when)],
             PLACE: [MessageHandler(filters.LOCATION | text, on_place)],
-            PLAN: [CallbackQueryHandler(on_plan, pattern=r"^dsp:plan:")],
+            PLAN: [CallbackQueryHandler(on_plan, pattern=r"^dsp:plan:"), MessageHandler(text, on_plan_text)],
             OFF_PLAN: [MessageHandler(text, on_off_plan)],
             LEAD: [CallbackQueryHandler(on_lead_button, pattern=r"^dsp:lead:"), MessageHandler(text, on_lead_text)],
             TASK: [MessageHandler(text, on_task)],
-            CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^dsp:(go|abort)")],
+            CONFIRM: [CallbackQueryHandler(on_confirm, pattern=r"^dsp:(go|abort)"), MessageHandler(text, press_a_button)],
         },
         fallbacks=[CommandHandler("cancel", cancel), MessageHandler(keyboards.MENU_TAP, cancel)],
         allow_reentry=True,

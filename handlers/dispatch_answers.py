@@ -25,7 +25,7 @@ from db import audit, outbox
 from db.actions import ActionRecipient, ActionStatus, JointAction, Response
 from db.models import OutboxMessage, OutboxStatus, Role, utcnow
 from handlers import dispatch_notices as notices
-from handlers import keyboards
+from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
 from handlers.common import Refusal, esc, refuse
 from handlers.context import Actor, BotContext
@@ -53,7 +53,8 @@ def _load_own(
     context: BotContext, recipient_id: int | None, version: str = ""
 ) -> tuple[ActionRecipient, JointAction] | str:
     """The presser's own recipient row and its action, or the refusal to show. A button of an
-    older version (the time or place changed since) is stale; buttons without one predate versions."""
+    older version (the time or place changed since) is stale, and so is one without a version:
+    only a forged or pre-version button lacks it, and neither may confirm a time never seen."""
     actor = context.require_actor()
     if recipient_id is None:
         return texts.FORGED_BUTTON
@@ -69,7 +70,7 @@ def _load_own(
             return texts.DSP_CANCELLED_ALREADY
         if action.starts_at <= utcnow():
             return texts.DSP_STARTED
-        if version and version != str(action.version):
+        if version != str(action.version):
             return texts.DSP_STALE_NOTICE
         return row, action
 
@@ -121,33 +122,35 @@ async def on_decline(update: Update, context: BotContext) -> int | None:
         return ConversationHandler.END
     assert update.callback_query is not None and update.effective_chat is not None and context.user_data is not None
     await update.callback_query.answer()
-    context.user_data["dsp_reason_for"] = row.id
     rid = row.id or 0
+    context.user_data["dsp_reason_for"] = {"rid": rid, "version": action.version}
     buttons = InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.DSP_REASON_LEAVE, callback_data=encode("dsa", "rsn", rid, "leave")),
-        InlineKeyboardButton(texts.DSP_REASON_TASK, callback_data=encode("dsa", "rsn", rid, "task")),
-        InlineKeyboardButton(texts.DSP_REASON_OTHER, callback_data=encode("dsa", "rsn", rid, "other")),
+        InlineKeyboardButton(label, callback_data=encode("dsa", "rsn", rid, f"{kind}.{action.version}"))
+        for kind, label in (("leave", texts.DSP_REASON_LEAVE), ("task", texts.DSP_REASON_TASK),
+                            ("other", texts.DSP_REASON_OTHER))
     ]])
     await context.bot.send_message(update.effective_chat.id, texts.DSP_ASK_REASON.format(number=action.number), reply_markup=buttons)
     return REASON
 
 
 async def on_reason_button(update: Update, context: BotContext) -> int | None:
+    """请假 / 另有任务 / 其他: the button carries `kind.version`; a missing or old version is stale."""
     cb = decode(update.callback_query.data if update.callback_query else None)
-    if cb is None or not cb.ident.isdigit() or cb.version not in ("leave", "task", "other"):
+    kind, _, version = cb.version.partition(".") if cb is not None else ("", "", "")
+    if cb is None or not cb.ident.isdigit() or kind not in ("leave", "task", "other"):
         await refuse(update, texts.FORGED_BUTTON)
         return None
-    loaded = _load_own(context, int(cb.ident))
+    loaded = _load_own(context, int(cb.ident), version)
     if isinstance(loaded, str):
         await refuse(update, loaded)
         return ConversationHandler.END
     assert update.callback_query is not None and context.user_data is not None
-    if cb.version == "other":
-        context.user_data["dsp_reason_for"] = int(cb.ident)
+    if kind == "other":
+        context.user_data["dsp_reason_for"] = {"rid": int(cb.ident), "version": int(version)}
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(texts.DSP_ASK_REASON_TEXT)
         return REASON
-    return await _save_reason(update, context, int(cb.ident), REASONS[cb.version])
+    return await _save_reason(update, context, int(cb.ident), REASONS[kind], version)
 
 
 async def on_reason_text(update: Update, context: BotContext) -> int | None:
@@ -156,14 +159,15 @@ async def on_reason_text(update: Update, context: BotContext) -> int | None:
     if not reason or len(reason) > MAX_REASON:
         await update.effective_message.reply_text(texts.DSP_TEXT_BAD.format(limit=MAX_REASON))
         return REASON
-    rid = context.user_data.get("dsp_reason_for")
-    if rid is None:
+    pending = context.user_data.get("dsp_reason_for")
+    if not isinstance(pending, dict):
         return ConversationHandler.END
-    return await _save_reason(update, context, int(rid), reason)
+    return await _save_reason(update, context, int(pending["rid"]), reason, str(pending["version"]))
 
 
-async def _save_reason(update: Update, context: BotContext, rid: int, reason: str) -> int:
-    result = _record(context, rid, Response.DECLINE, reason)
+async def _save_reason(update: Update, context: BotContext, rid: int, reason: str, version: str) -> int:
+    loaded = _load_own(context, rid, version)  # the time may have changed while the reason was typed
+    result = loaded if isinstance(loaded, str) else _record(context, rid, Response.DECLINE, reason)
     if isinstance(result, str):
         await refuse(update, result)
         return ConversationHandler.END
@@ -507,25 +511,26 @@ def register(app: Application) -> None:
 
 def _register(app: Application) -> None:
     text = keyboards.TYPED
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_decline, pattern=r"^dsa:no:"),
                       CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:")],
         states={REASON: [CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:"), MessageHandler(text, on_reason_text)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-decline", conversation_timeout=900,
     ))
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_edit, pattern=r"^dsb:edit:")],
         states={EDIT_TIME: [MessageHandler(text, on_edit_time)],
                 EDIT_PLACE: [MessageHandler(filters.LOCATION | text, on_edit_place)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-edit", conversation_timeout=900,
     ))
-    app.add_handler(ConversationHandler(
+    flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_result, pattern=r"^dsb:result:")],
         states={R_HOUSEHOLDS: [MessageHandler(text, on_households)], R_PROBLEMS: [MessageHandler(text, on_problems)],
                 R_CASES: [MessageHandler(text, on_cases)], R_NOTES: [MessageHandler(text, on_notes)],
-                R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done")]},
+                R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done"),
+                           MessageHandler(text, _press_a_button)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
     ))
@@ -534,6 +539,12 @@ def _register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_cancel_yes, pattern=r"^dsb:cancelyes:"))
     app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^dsb:cancel:"))
     app.add_handler(CallbackQueryHandler(_forged, pattern=r"^(dsa|dsb|dsr|dsp):"))
+
+
+async def _press_a_button(update: Update, context: BotContext) -> None:
+    """Typed text where photos or the 完成 button are expected: say so and keep the step."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
 
 
 async def _forged(update: Update, context: BotContext) -> None:

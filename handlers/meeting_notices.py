@@ -77,10 +77,12 @@ def card(meeting: Meeting) -> str:
                                 repeat=repeat, place=place_text(meeting), agenda=agenda)
 
 
-def invitation_markup(meeting_id: int) -> dict:
+def invitation_markup(meeting_id: int, version: int) -> dict:
+    """参加 / 请假 for one version of the meeting's time and place (like dispatch notices): a press
+    on an invitation from before a change is refused instead of confirming a time never seen."""
     return InlineKeyboardMarkup([[
-        InlineKeyboardButton(texts.MT_BTN_ATTEND, callback_data=encode(FEATURE, "yes", meeting_id)),
-        InlineKeyboardButton(texts.MT_BTN_LEAVE, callback_data=encode(FEATURE, "no", meeting_id)),
+        InlineKeyboardButton(texts.MT_BTN_ATTEND, callback_data=encode(FEATURE, "yes", meeting_id, version)),
+        InlineKeyboardButton(texts.MT_BTN_LEAVE, callback_data=encode(FEATURE, "no", meeting_id, version)),
     ]]).to_dict()
 
 
@@ -111,7 +113,7 @@ def invite_all(session: Session, meeting: Meeting) -> int:
         if person.id == meeting.organiser_id:
             continue
         sent += _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,
-                      key=f"mt:{meeting.id}:inv:{person.id}", markup=invitation_markup(meeting.id or 0))
+                      key=f"mt:{meeting.id}:inv:{person.id}", markup=invitation_markup(meeting.id or 0, meeting.version))
     return sent
 
 
@@ -140,15 +142,19 @@ def plan_next_occurrence(session: Session, meeting: Meeting, rule_at: datetime |
                    payload={"rule_at": (rule_at or meeting.starts_at).isoformat()})
 
 
-def notify_change(session: Session, meeting: Meeting, what: str) -> int:
-    """Tell everyone invited (also those on leave: the new time may suit them) about a change."""
+def notify_change(session: Session, meeting: Meeting, what: str, *, reask: bool = False) -> int:
+    """Tell everyone invited (also those on leave: the new time may suit them) about a change, with
+    buttons of the new version; `reask` (a new time) says the old answers no longer count."""
     text = texts.MT_NOTICE_CHANGED.format(title=esc(meeting.title), what=what, card=card(meeting))
+    if reask:
+        text += texts.MT_NOTICE_REASK
     sent = 0
     for _row, person in mdb.attendees(session=session, meeting_id=meeting.id or 0):
         if person.id == meeting.organiser_id:
             continue
         sent += _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,
-                      key=f"mt:{meeting.id}:chg:{meeting.version}:{person.id}", markup=invitation_markup(meeting.id or 0))
+                      key=f"mt:{meeting.id}:chg:{meeting.version}:{person.id}",
+                      markup=invitation_markup(meeting.id or 0, meeting.version))
     return sent
 
 

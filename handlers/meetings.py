@@ -24,16 +24,18 @@ from db import actions as acts
 from db import meetings as mdb
 from db.meetings import Attendance, Decision, DecisionStatus, Meeting, MeetingInputError, MeetingStatus
 from db.models import Person, Role, utcnow
-from handlers import keyboards
+from handlers import flows, keyboards
 from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import Refusal, clip, esc, refuse, requires, typed_text
+from handlers.common import Refusal, clip, esc, name_list, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
+from handlers.dispatch import may_use_zone
 from knowledge.timeparse import TimeParseError
 
 F = notices.FEATURE
 (KIND, TITLE, WHEN, PLACE, ATTENDEES, AGENDA, OFFSETS, CONFIRM, NEW_TIME, NEW_PLACE, LEAVE_REASON,
- DEC_TEXT, DEC_OWNER, DEC_DEADLINE) = range(14)
+ DEC_TEXT, DEC_OWNER, DEC_DEADLINE, LIST) = range(15)
+DRAFT_KEYS = ("mt_new", "mt_edit", "mt_leave", "mt_dec")
 TITLE_LIMIT = 100
 PLACE_LIMIT = 200
 REASON_LIMIT = 200
@@ -63,6 +65,11 @@ async def _say(update: Update, text: str, markup: Any = None) -> None:
     await update.get_bot().send_message(update.effective_chat.id, clip(text), reply_markup=markup)
 
 
+def _own_zone(actor: Actor) -> str | None:
+    """The zone a meeting organiser may invite from, by the dispatch rule (None: any zone)."""
+    return None if actor.role == Role.ADMIN or actor.zone is None else actor.zone
+
+
 def _may_manage(actor: Actor, meeting: Meeting) -> bool:
     return actor.role == Role.ADMIN or (actor.role == Role.COORDINATOR and actor.person_id == meeting.organiser_id)
 
@@ -71,8 +78,9 @@ def _may_manage(actor: Actor, meeting: Meeting) -> bool:
 
 
 @requires(Role.COORDINATOR)
-async def meeting_list(update: Update, context: BotContext) -> None:
-    """My meetings with attendance counts, and the way to create one or record decisions."""
+async def meeting_list(update: Update, context: BotContext) -> int:
+    """My meetings with attendance counts, and the way to create one or record decisions. In a
+    private chat the list is a step of the flow: typed text is answered, not looked up."""
     actor = context.require_actor()
     now = utcnow()
     with context.db.session() as session:
@@ -86,7 +94,16 @@ async def meeting_list(update: Update, context: BotContext) -> None:
         lines.append(texts.MT_LIST_EMPTY)
     rows = [[(texts.MT_BTN_DETAIL.format(n=n), encode(F, "d", m.id or 0))] for n, m in enumerate(found[:10], 1)]
     rows.append([(texts.MT_BTN_NEW, encode(F, "new")), (texts.MT_BTN_DECISIONS, encode(F, "dl"))])
+    if context.user_data is not None:
+        for key in DRAFT_KEYS:  # the list ends whatever meeting step came before
+            context.user_data.pop(key, None)
     await _say(update, "\n".join(lines), _buttons(*rows))
+    return LIST
+
+
+async def press_a_button(update: Update, context: BotContext) -> None:
+    """Typed text at a step that waits for a button: say so and keep the step."""
+    await _say(update, texts.PRESS_A_BUTTON)
 
 
 def detail_text(session: Any, meeting: Meeting) -> str:
@@ -144,7 +161,10 @@ async def on_button(update: Update, context: BotContext) -> None:
     if data is None or data.feature != F:
         await refuse(update, texts.FORGED_BUTTON)
         return
-    handler = {"d": _show_detail, "yes": _attend, "cx": _ask_cancel, "cy": _do_cancel, "dd": _decision_done}.get(data.action)
+    if data.action == "yes":
+        await _attend(update, context, data.ident, data.version)
+        return
+    handler = {"d": _show_detail, "cx": _ask_cancel, "cy": _do_cancel, "dd": _decision_done}.get(data.action)
     if handler is None:
         await refuse(update, texts.FORGED_BUTTON)
         return
@@ -163,7 +183,7 @@ async def _show_detail(update: Update, context: BotContext, ident: str) -> None:
     await _say(update, text, _detail_markup(meeting.id or 0))
 
 
-async def _attend(update: Update, context: BotContext, ident: str) -> None:
+async def _attend(update: Update, context: BotContext, ident: str, version: str = "") -> None:
     actor = context.actor
     assert update.callback_query is not None
     if actor is None or actor.person_id is None or not ident.isdigit():
@@ -176,6 +196,10 @@ async def _attend(update: Update, context: BotContext, ident: str) -> None:
                 raise Refusal(texts.MT_GONE)
             if meeting.starts_at <= utcnow():
                 raise Refusal(texts.MT_STARTED)
+            if mdb.attendee(session=session, meeting_id=meeting.id or 0, person_id=actor.person_id) is None:
+                raise Refusal(texts.MT_NOT_INVITED)
+            if version != str(meeting.version):  # missing (forged, pre-version) or from before a change
+                raise Refusal(texts.MT_STALE_INVITE)
             row = mdb.respond(session=session, meeting=meeting, person_id=actor.person_id, status=Attendance.ATTENDING,
                               reason=None, actor_telegram_id=actor.telegram_id)
             title = meeting.title
@@ -286,6 +310,17 @@ async def got_kind(update: Update, context: BotContext) -> int:
     return TITLE
 
 
+async def got_kind_text(update: Update, context: BotContext) -> int:
+    """The kind step waits for a button; a typed kind (联席会议, 培训 …) is a natural answer too."""
+    kind = typed_text(update.effective_message.text if update.effective_message else None, 16, nfkc=True)
+    if kind not in mdb.KINDS or "mt_new" not in context.user_data:
+        await _say(update, texts.PRESS_A_BUTTON)
+        return KIND
+    context.user_data["mt_new"]["kind"] = kind
+    await _say(update, texts.MT_ASK_TITLE.format(limit=TITLE_LIMIT))
+    return TITLE
+
+
 async def got_title(update: Update, context: BotContext) -> int:
     title = typed_text(update.effective_message.text if update.effective_message else None, TITLE_LIMIT)
     if title is None:
@@ -337,11 +372,16 @@ async def got_attendees(update: Update, context: BotContext) -> int:
     if text is None:
         await _say(update, texts.MT_TEXT_BAD.format(limit=AUDIENCE_LIMIT))
         return ATTENDEES
+    actor = context.require_actor()
     with context.db.session() as session:
-        audience = mdb.resolve_audience(session=session, text=text)
+        audience = mdb.resolve_audience(session=session, text=text, zone=_own_zone(actor))
         ids = [p.id for p in audience.people]
+        outside = [p.name for p in audience.outside]
     if audience.unknown:
         await _say(update, texts.MT_UNKNOWN_NAMES.format(names=esc("、".join(audience.unknown))))
+        return ATTENDEES
+    if outside:
+        await _say(update, texts.MT_OTHER_ZONE.format(zone=esc(actor.zone or ""), names=name_list(outside)))
         return ATTENDEES
     if not ids:
         await _say(update, texts.MT_NO_ATTENDEES)
@@ -407,6 +447,9 @@ async def confirm(update: Update, context: BotContext) -> int:
             people = list(session.exec(select(Person).where(
                 Person.id.in_(draft["attendee_ids"]), Person.active == True))  # type: ignore[union-attr]  # noqa: E712
             )
+            if not all(may_use_zone(actor, p.zone) for p in people):  # the organiser's zone may have changed
+                raise Refusal(texts.MT_OTHER_ZONE.format(zone=esc(actor.zone or ""), names=name_list(
+                    [p.name for p in people if not may_use_zone(actor, p.zone)])))
             meeting = mdb.create_meeting(
                 session=session, organiser=organiser, kind=draft["kind"], title=draft["title"],
                 starts_at=draft["starts_at"], attendees=people, place=draft["place"], latitude=draft["latitude"],
@@ -488,13 +531,16 @@ async def _apply_change(update: Update, context: BotContext, changes: dict[str, 
             old_when, old_place = notices.when_text(meeting.starts_at), notices.place_text(meeting)
             mdb.update_meeting(session=session, meeting=meeting, actor=person, changes=changes,
                                actor_telegram_id=actor.telegram_id)
-            if "starts_at" in changes:
+            retimed = "starts_at" in changes
+            if retimed:
                 what = texts.MT_NOTICE_TIME.format(new=notices.when_text(meeting.starts_at), old=old_when)
+                mdb.reset_answers(session=session, meeting=meeting, actor_person_id=person.id,
+                                  actor_telegram_id=actor.telegram_id)
                 notices.plan_reminders(session, meeting, utcnow())
                 notices.replan_next(session, meeting)
             else:
                 what = texts.MT_NOTICE_PLACE.format(new=notices.place_text(meeting), old=old_place)
-            count = notices.notify_change(session, meeting, what)
+            count = notices.notify_change(session, meeting, what, reask=retimed)
     except Refusal as refused:
         await refuse(update, refused.text)
         return ConversationHandler.END
@@ -523,6 +569,9 @@ async def leave_start(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     if not invited:
         await refuse(update, texts.MT_NOT_INVITED)
+        return ConversationHandler.END
+    if data.version != str(meeting.version):  # missing (forged, pre-version) or from before a change
+        await refuse(update, texts.MT_STALE_INVITE)
         return ConversationHandler.END
     if meeting.starts_at <= utcnow():
         await refuse(update, texts.MT_STARTED)
@@ -597,18 +646,25 @@ async def got_decision_text(update: Update, context: BotContext) -> int:
 
 
 async def got_decision_owner(update: Update, context: BotContext) -> int:
-    raw = typed_text(update.effective_message.text if update.effective_message else None, 40) or ""
+    """The owner is one of the meeting's attendees, by name; only namesakes among them are told
+    apart, by exactly the last 4 digits of the phone. Nobody else is searched and a lone name ignores
+    any digits, so no phone number can be probed digit by digit and nobody outside is revealed."""
+    raw = typed_text(update.effective_message.text if update.effective_message else None, 40, nfkc=True) or ""
     name, _, tail = raw.partition(" ")
+    tail = tail.strip()
+    meeting_id = (context.user_data.get("mt_dec") or {}).get("meeting_id")
     with context.db.session() as session:
-        found = list(session.exec(select(Person).where(Person.name == name, Person.active == True)))  # noqa: E712
-        if tail.strip():
-            found = [p for p in found if p.phone.endswith(tail.strip())]
-    if not found:
-        await _say(update, texts.MT_OWNER_UNKNOWN.format(name=esc(raw)))
+        attending = [p for _row, p in mdb.attendees(session=session, meeting_id=int(meeting_id or 0)) if p.active]
+    named = [p for p in attending if p.name == name]
+    found = named
+    if len(named) > 1 and len(tail) == 4 and tail.isdigit():
+        found = [p for p in named if p.phone[-4:] == tail] or named
+    if not named:
+        await _say(update, texts.MT_OWNER_NOT_ATTENDEE.format(name=esc(name)))
         return DEC_OWNER
     if len(found) > 1:
-        options = "、".join(f"{esc(p.name)} {p.phone[-4:]}" for p in found)
-        await _say(update, texts.MT_OWNER_AMBIGUOUS.format(name=esc(name), options=options))
+        options = "、".join(esc(p.department or p.street or p.zone or "") for p in found)
+        await _say(update, texts.MT_OWNER_AMBIGUOUS_TAIL.format(count=len(found), name=esc(name), options=options))
         return DEC_OWNER
     context.user_data.setdefault("mt_dec", {})["owner_id"] = found[0].id
     await _say(update, texts.MT_ASK_DECISION_DEADLINE)
@@ -690,7 +746,7 @@ def _action_status(upcoming: acts.UpcomingAction) -> str:
 
 
 async def abort(update: Update, context: BotContext) -> int:
-    for key in ("mt_new", "mt_edit", "mt_leave", "mt_dec"):
+    for key in DRAFT_KEYS:
         context.user_data.pop(key, None)
     if update.callback_query is not None:
         await update.callback_query.answer()
@@ -700,7 +756,8 @@ async def abort(update: Update, context: BotContext) -> int:
 
 
 async def timed_out(update: Update, context: BotContext) -> None:
-    if update.effective_message is not None:
+    """Said only when a meeting step was in progress (not after merely looking at the list)."""
+    if update.effective_message is not None and any(context.user_data.get(key) is not None for key in DRAFT_KEYS):
         await update.effective_message.reply_text(texts.MT_TIMEOUT)
 
 
@@ -712,20 +769,23 @@ def register(app: Application) -> None:
     """/meeting, /agenda, the conversations, and the buttons of invitations and decisions."""
     notices.configure(app.bot_data["services"].settings.tz)
     text = MessageHandler(TEXT_INPUT, got_title)
+    private = filters.ChatType.PRIVATE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)  # mixing buttons and text per chat is intended
-        conversation = ConversationHandler(
+        conversation = flows.Flow(
             entry_points=[_cq(new_start, "new"), _cq(change_start, "ct", "cp"), _cq(leave_start, "no"),
-                          _cq(decision_start, "dm")],
+                          _cq(decision_start, "dm"), CommandHandler("meeting", meeting_list, filters=private),
+                          MessageHandler(private & filters.Text([texts.MENU_MEETING]), meeting_list)],
             states={
-                KIND: [_cq(got_kind, "k")],
+                LIST: [MessageHandler(TEXT_INPUT, press_a_button)],
+                KIND: [_cq(got_kind, "k"), MessageHandler(TEXT_INPUT, got_kind_text)],
                 TITLE: [text],
                 WHEN: [MessageHandler(TEXT_INPUT, got_when)],
                 PLACE: [MessageHandler(TEXT_INPUT | filters.LOCATION, got_place)],
                 ATTENDEES: [MessageHandler(TEXT_INPUT, got_attendees)],
                 AGENDA: [MessageHandler(TEXT_INPUT, got_agenda), _cq(got_agenda, "na")],
                 OFFSETS: [MessageHandler(TEXT_INPUT, got_offsets), _cq(got_offsets, "od")],
-                CONFIRM: [_cq(confirm, "ok")],
+                CONFIRM: [_cq(confirm, "ok"), MessageHandler(TEXT_INPUT, press_a_button)],
                 NEW_TIME: [MessageHandler(TEXT_INPUT, got_new_time)],
                 NEW_PLACE: [MessageHandler(TEXT_INPUT | filters.LOCATION, got_new_place)],
                 LEAVE_REASON: [MessageHandler(TEXT_INPUT, got_leave_reason)],
@@ -738,9 +798,11 @@ def register(app: Application) -> None:
             conversation_timeout=900,
             allow_reentry=True,
             name="meetings",
+            passive_states=(LIST,),
+            leave=filters.COMMAND | keyboards.MENU_TAP,
         )
-    app.add_handler(conversation)
-    app.add_handler(CommandHandler("meeting", meeting_list))
+    flows.add(app, conversation)
+    app.add_handler(CommandHandler("meeting", meeting_list))  # groups (the private chat's is the flow's)
     app.add_handler(MessageHandler(filters.Text([texts.MENU_MEETING]), meeting_list))
     app.add_handler(CommandHandler("agenda", agenda))
     app.add_handler(MessageHandler(filters.Text([texts.MENU_AGENDA]), agenda))

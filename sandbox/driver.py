@@ -19,6 +19,8 @@ Actions (all async, return the sent Message dict unless said otherwise):
     send_command("/start", args="")
     share_contact(phone=None, user_id=<own id>, first_name=None)
     send_location(lat, lon, horizontal_accuracy=None)
+    send_live_location(lat, lon, live_period=900) / edit_live_location(message, lat, lon)
+                                            (the edit arrives as an ``edited_message`` update)
     send_photo(data, caption=None, media_group_id=None)
     send_document(data, file_name, mime_type, caption=None)
     press(text_or_data, message=None, answer_timeout=5.0) -> CallbackAnswer | None
@@ -199,6 +201,24 @@ class User(_ChatView):
         if horizontal_accuracy is not None:
             location["horizontal_accuracy"] = horizontal_accuracy
         return self._send({"location": location}, chat=chat)
+
+    async def send_live_location(
+        self, lat: float, lon: float, live_period: int = 900, horizontal_accuracy: float | None = None
+    ) -> dict[str, Any]:
+        """Start sharing a live location (a location message with ``live_period``)."""
+        location: dict[str, Any] = {"latitude": lat, "longitude": lon, "live_period": live_period}
+        if horizontal_accuracy is not None:
+            location["horizontal_accuracy"] = horizontal_accuracy
+        return self._send({"location": location})
+
+    async def edit_live_location(self, message: dict[str, Any], lat: float, lon: float) -> dict[str, Any]:
+        """The client moving a shared live location: an ``edited_message`` update of ``message``."""
+        self._emu.register_user(self.json)
+        self._mark_action()
+        edited = {**message, "location": {**message["location"], "latitude": lat, "longitude": lon},
+                  "edit_date": int(time.time())}
+        self._emu.enqueue_update({"edited_message": edited})
+        return edited
 
     async def send_photo(
         self, data: bytes, caption: str | None = None, media_group_id: str | None = None, chat: Group | None = None

@@ -256,3 +256,40 @@ def test_expired_certificates_for_dispatch_preview(db: Database) -> None:
         assert [p.name for p in got] == ["李四"]
         assert mdb.expired_certificates(s, list(ids.values()), date(2027, 1, 31)) == []
         assert mdb.expired_certificates(s, [], date(2027, 2, 1)) == []
+
+
+def test_audience_with_a_zone_keeps_to_it_and_names_those_outside(db: Database) -> None:
+    """Issue 13 item 10: a squadron coordinator's 全部 / role words mean their own zone; another zone,
+    its streets or its people named explicitly come back in `outside` for the handler to refuse."""
+    ids = add_people(db)
+    with db.session() as s:
+        s.add(Person(name="区直人员", phone="13900000009", role="officer", street=None, zone=None, telegram_id=109))
+    with db.session() as s:
+        mine = mdb.resolve_audience(session=s, text="全部", zone="老城区")
+        assert sorted(p.name for p in mine.people) == ["区直人员", "张三", "李四", "王协调"] and mine.outside == []
+        assert sorted(p.name for p in mdb.resolve_audience(session=s, text="协调员", zone="老城区").people) == ["王协调"]
+        for text in ("江南新区", "浮桥街道", "赵五", "张三 陈协调"):
+            got = mdb.resolve_audience(session=s, text=text, zone="老城区")
+            assert got.outside and all(p.zone == "江南新区" for p in got.outside), text
+        assert len(mdb.resolve_audience(session=s, text="全部").people) == len(ids) + 1  # no zone: everyone
+
+
+def test_reset_answers_asks_everyone_again_but_the_organiser(db: Database) -> None:
+    ids = add_people(db)
+    now = datetime.now(UTC)
+    meeting_id = make_meeting(db, ids, (now + timedelta(days=2)).astimezone(SH), now=now)
+    with db.session() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None
+        mdb.respond(session=s, meeting=meeting, person_id=ids["张三"], status=Attendance.ATTENDING, reason=None,
+                    actor_telegram_id=None)
+        mdb.respond(session=s, meeting=meeting, person_id=ids["李四"], status=Attendance.LEAVE, reason="外出",
+                    actor_telegram_id=None)
+    with db.session() as s:
+        meeting = s.get(Meeting, meeting_id)
+        assert meeting is not None
+        assert mdb.reset_answers(session=s, meeting=meeting, actor_person_id=ids["王协调"], actor_telegram_id=None) == 2
+    with db.session() as s:
+        rows = {p.name: a for a, p in mdb.attendees(session=s, meeting_id=meeting_id)}
+        assert rows["王协调"].status == Attendance.ATTENDING
+        assert (rows["张三"].status, rows["李四"].status, rows["李四"].reason) == (Attendance.INVITED, Attendance.INVITED, None)

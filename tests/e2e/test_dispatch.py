@@ -121,3 +121,28 @@ async def test_nudges_then_escalation_to_the_coordinator(stack: Stack) -> None:
     assert "浮桥队员甲" in escalation.text and "区直队员丙" in escalation.text and "江南队员乙" not in escalation.text
     assert len([m for m in officer.messages if "尚未回复" in m.text]) == 2
     assert not [m for m in officer2.messages if "尚未回复" in m.text]
+
+
+async def test_answers_without_a_version_are_stale(stack: Stack) -> None:
+    """Issue 13 item 14: a forged answer on one's own row without the action's version is refused,
+    and so is an old-version reason button (on_reason_button checked no version at all)."""
+    number = await dispatch_zone(stack)
+    officer = stack.user("officer")
+    notice = await officer.wait_for_text(number, timeout=10)
+    with stack.db.session() as session:
+        own, action = session.exec(select(ActionRecipient, JointAction).where(
+            ActionRecipient.action_id == JointAction.id, ActionRecipient.person_id == Person.id,
+            Person.name == "浮桥队员甲")).one()
+    forged = (f"dsa:ack:{own.id}", f"dsa:no:{own.id}", f"dsa:rsn:{own.id}:leave", f"dsa:rsn:{own.id}:task.",
+              f"dsa:rsn:{own.id}:other.{action.version + 1}", f"dsa:ack:{own.id}:{action.version - 1}")
+    for data in forged:
+        answer = await officer.press_forged(data, notice.message_id)
+        assert answer is not None and "过期" in answer.text, data
+    with stack.db.session() as session:
+        assert session.get(ActionRecipient, own.id).response == Response.NONE  # type: ignore[union-attr]
+    # The real buttons still work: 无法参加, then a versioned 请假.
+    await officer.press("无法参加")
+    await officer.wait_for_text("原因")
+    assert f"leave.{action.version}" in officer.find_button("请假")[1]["callback_data"]
+    await officer.press("请假")
+    await officer.wait_for_text("已记录：无法参加（请假）")

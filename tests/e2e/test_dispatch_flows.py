@@ -192,6 +192,8 @@ async def test_result_after_the_action_is_stored_and_shown(stack: Stack) -> None
     await coordinator.wait_for_text("现场照片")
     await coordinator.send_photo(b"\xff\xd8\xff\xe0 fake jpeg of the street")
     await coordinator.wait_for_text("已收到照片 1 张")
+    await coordinator.send_text("就这些")  # typed at the photo step: answered there (issue 13 item 15)
+    await coordinator.wait_for_text("请点选上方按钮，或发送 /cancel 取消")
     await coordinator.press("完成")
     saved = await coordinator.wait_for_text("结果已保存")
     assert "检查 25 户" in saved.text and "发现问题 3 个" in saved.text and "立案 1 件" in saved.text
