@@ -757,7 +757,8 @@ AUDIT_UNKNOWN_PERSON = "人员#{id}"
 AUDIT_ACTIONS = {
     "lead.file": "上报线索", "dispatch.create": "派发行动", "dispatch.result": "登记结果", "dispatch.ack": "收到",
     "dispatch.decline": "无法参加", "meeting.create": "创建会议", "meeting.update": "修改会议",
-    "meeting.attending": "确认参加", "meeting.leave": "请假", "decision.create": "新增决议", "decision.done": "决议完成",
+    "meeting.attending": "确认参加", "meeting.leave": "请假", "meeting.reset_answers": "改时间后重新征询参加",
+    "dispatch.reconfirm": "改时间后重新确认", "decision.create": "新增决议", "decision.done": "决议完成",
 }
 
 
