@@ -1,4 +1,4 @@
-"""The one gate every update passes (group -2): dedupe, flood control, who is this, strangers.
+"""The one gate every update passes (group -2): dedupe, who is this, strangers.
 
 Authorization lives here and in each handler's own re-check, never in hidden buttons.
 """
@@ -6,8 +6,6 @@ Authorization lives here and in each handler's own re-check, never in hidden but
 from __future__ import annotations
 
 import logging
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -28,30 +26,6 @@ log = logging.getLogger(__name__)
 
 # Commands a stranger may use: binding and the public zone division.
 PUBLIC_COMMANDS = ("/start", "/zones")
-
-
-class FloodGate:
-    """Per-user sliding window: over the limit, one polite warning, the rest dropped."""
-
-    def __init__(self, max_updates: int, window_seconds: float) -> None:
-        self.max_updates = max_updates
-        self.window = window_seconds
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._warned: dict[int, float] = {}
-
-    def check(self, user_id: int, now: float | None = None) -> str:
-        """Return 'ok', 'warn' (first excess in this window) or 'drop'."""
-        now = time.monotonic() if now is None else now
-        stamps = self._seen[user_id]
-        while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
-        stamps.append(now)
-        if len(stamps) <= self.max_updates:
-            return "ok"
-        if now - self._warned.get(user_id, -1e9) > self.window:
-            self._warned[user_id] = now
-            return "warn"
-        return "drop"
 
 
 class UpdateDeduper:
@@ -114,11 +88,7 @@ async def guard(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         raise ApplicationHandlerStop
-    verdict = context.bot_data["flood"].check(user.id)
-    if verdict != "ok":
-        if verdict == "warn" and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-            await context.bot.send_message(user.id, texts.FLOOD_WARNING)
-        raise ApplicationHandlerStop
+    # Flood control happens earlier, in the update processor (handlers/flood.py), before a slot is taken.
 
     with services.db.session() as session:
         person = people.by_telegram_id(session=session, telegram_id=user.id)
