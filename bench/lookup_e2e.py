@@ -137,6 +137,12 @@ class ReplyWatcher:
             seen = len(events)
 
 
+def _beside_python(tool: str) -> str:
+    """A tool installed in the same virtualenv (requirements-dev), else whatever PATH finds."""
+    candidate = Path(sys.executable).with_name(tool)
+    return str(candidate) if candidate.exists() else tool
+
+
 def pin(pid: int, cpu: int) -> bool:
     try:
         os.sched_setaffinity(pid, {cpu})
@@ -213,7 +219,7 @@ async def run(count: int, rounds: int, *, pinned: bool, profile: str | None = No
         sampler = None
         if py_spy:  # sampling profile of the counted rounds only (py-spy on PATH or $PY_SPY)
             sampler = await asyncio.create_subprocess_exec(
-                os.environ.get("PY_SPY", "py-spy"), "record", "--pid", str(bot.proc.pid), "--format", "raw",
+                os.environ.get("PY_SPY") or _beside_python("py-spy"), "record", "--pid", str(bot.proc.pid), "--format", "raw",
                 "--rate", "500", "--nonblocking", "-o", py_spy, stdout=asyncio.subprocess.DEVNULL,
             )
             await asyncio.sleep(1.0)
@@ -253,7 +259,7 @@ async def run(count: int, rounds: int, *, pinned: bool, profile: str | None = No
     print(f"| {count} officers at once × {rounds} rounds | p50 {result['p50_ms']:.0f} ms | "
           f"p95 {result['p95_ms']:.0f} ms{verdict} | max {result['max_ms']:.0f} ms | "
           f"bot CPU {result['bot_cpu_ms_per_update']:.2f} ms/update (best round {min(per_round):.2f}) | "
-          f"{'pinned' if pinned else 'not pinned'} (idle {result['bot_idle_cpu_ms_per_s']:.0f} ms/s) | goal p95 < {goal or '—'} ms |", flush=True)
+          f"{'pinned' if pinned else 'not pinned'} (bench CPU {result['bench_cpu_ms_per_update']:.2f} ms/update) | goal p95 < {goal or '—'} ms |", flush=True)
     return result
 
 

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.startup", ["--runs", "5"], ["--runs", "2"], "start-up time and idle memory (issue 3)"),
     ("bench.lookup", [], ["--items", "2000", "--queries", "200"], "search index and per-query latency (issue 4)"),
-    ("bench.lookup_e2e", ["--officers", "50", "--rounds", "5"], ["--officers", "20", "--rounds", "2"],
-     "lookup reply latency through the bot, officers asking at once (issue 4)"),
+    ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "10"], ["--officers", "10", "20", "--rounds", "2"],
+     "lookup reply latency and bot CPU per update, officers asking at once (issues 4, 14)"),
     ("bench.broadcast", [], ["--officers", "100"], "dispatch broadcast through the outbox under faults (issue 6)"),
     ("bench.reminders", [], ["--count", "50"], "reminder lateness (issue 7)"),
     ("bench.soak", [], ["--officers", "30", "--seconds", "30"], "mixed load soak (issue 9)"),

@@ -93,23 +93,3 @@ def test_flood_gate_forgets_idle_users_but_keeps_active_ones() -> None:
     assert gate.check(2, now=30) == "ok" and len(gate) == 1  # user 1 idle for a window: gone
     assert gate.check(1, now=31) == "ok"
 
-
-async def test_bot_http_keeps_at_most_its_bound_in_flight(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from telegram.request import HTTPXRequest
-
-    from bot_http import BoundedRequest
-
-    in_flight, most = 0, 0
-
-    async def fake(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        nonlocal in_flight, most
-        in_flight += 1
-        most = max(most, in_flight)
-        await asyncio.sleep(0.01)
-        in_flight -= 1
-        return 200, b"{}"
-
-    monkeypatch.setattr(HTTPXRequest, "do_request", fake)
-    request = BoundedRequest(in_flight=4)
-    results = await asyncio.gather(*(request.do_request("http://x", "POST") for _ in range(40)))
-    assert most == 4 and len(results) == 40
