@@ -24,7 +24,8 @@ IN_FLIGHT = 16
 
 class AiohttpRequest(BaseRequest):
     """PTB's request interface on aiohttp (already a dependency): same contract as HTTPXRequest,
-    a fraction of its CPU per call (C HTTP parser, a simple connection pool)."""
+    a fraction of its CPU per call (C HTTP parser, a simple connection pool). aiohttp has no
+    write timeout; the read timeout (longer for uploads) bounds the wait for each answer."""
 
     def __init__(
         self,
@@ -50,6 +51,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._in_flight), headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY and friends count, as they did with httpx
             )
 
     async def shutdown(self) -> None:
