@@ -2,7 +2,10 @@
 at the same instant (issue 14 goals: p95 < 60 ms with 10 officers, p95 < 150 ms with 50), and the
 bot's CPU time per update (its own process CPU time over the counted rounds / updates handled).
 
-    python -m bench.lookup_e2e [--officers 10 50] [--rounds 5] [--no-pin] [--profile OUT.prof]
+    python -m bench.lookup_e2e [--officers 10 50] [--rounds 5] [--no-pin]
+        [--py-spy OUT.txt]      sampling profile of the bot during the counted rounds (requirements-dev)
+        [--profile OUT.prof]    the bot under cProfile (distorts asyncio; prefer py-spy)
+        [--callgrind DIR]       instructions per update under valgrind: the same on a busy machine
 
 The load generator (the driven users) and the emulator run in this process, the bot in its own
 process. Where the machine has two cores or more, this process is pinned to one core and the bot to
@@ -48,6 +51,7 @@ class WrappedBot(BotProcess):
     """The same bot process started under a profiler (`prefix` goes before `python bot.py run`)."""
 
     prefix: tuple[str, ...] = ()
+    profile_out: str = ""
 
     async def spawn(self) -> None:
         self.starts += 1
@@ -56,8 +60,6 @@ class WrappedBot(BotProcess):
             *self.prefix, sys.executable, *(["-m", "cProfile", "-o", self.profile_out] if self.profile_out else []),
             "bot.py", "run", cwd=ROOT, env=self.env(), stdout=log, stderr=asyncio.subprocess.STDOUT,
         )
-
-    profile_out: str = ""
 
 
 class Callgrind:
@@ -259,7 +261,8 @@ async def run(count: int, rounds: int, *, pinned: bool, profile: str | None = No
     print(f"| {count} officers at once × {rounds} rounds | p50 {result['p50_ms']:.0f} ms | "
           f"p95 {result['p95_ms']:.0f} ms{verdict} | max {result['max_ms']:.0f} ms | "
           f"bot CPU {result['bot_cpu_ms_per_update']:.2f} ms/update (best round {min(per_round):.2f}) | "
-          f"{'pinned' if pinned else 'not pinned'} (bench CPU {result['bench_cpu_ms_per_update']:.2f} ms/update) | goal p95 < {goal or '—'} ms |", flush=True)
+          f"{'pinned' if pinned else 'not pinned'} (bench CPU {result['bench_cpu_ms_per_update']:.2f} ms/update) | "
+          f"{f'p95 < {goal} ms' if goal else '—'} |", flush=True)
     return result
 
 

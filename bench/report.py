@@ -56,6 +56,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--only", action="append", metavar="MODULE", help="run only this benchmark (repeatable)")
     args = parser.parse_args()
     load = os.getloadavg()
     lines = [
@@ -70,7 +71,7 @@ def main() -> int:
     ]
     failed = 0
     for module, normal, quick, what in BENCHES:
-        if not (ROOT / (module.replace(".", "/") + ".py")).exists():
+        if not (ROOT / (module.replace(".", "/") + ".py")).exists() or (args.only and module not in args.only):
             continue
         output, seconds, code = run_one(module, quick if args.quick else normal)
         lines += [f"## {module} — {what}", "", output, "", f"({seconds:.0f} s, exit {code})", ""]
