@@ -25,8 +25,8 @@ BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.startup", ["--runs", "5"], ["--runs", "2"], "start-up time and idle memory (issue 3)"),
     ("bench.lookup", [], ["--items", "2000", "--queries", "200"], "search index and per-query latency (issue 4)"),
     ("bench.search_quality", [], [], "lookup quality by kind, held-out and old set, with/without aliases (issue 12)"),
-    ("bench.lookup_e2e", ["--officers", "50", "--rounds", "5"], ["--officers", "20", "--rounds", "2"],
-     "lookup reply latency through the bot, officers asking at once (issue 4)"),
+    ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "10"], ["--officers", "10", "20", "--rounds", "2"],
+     "lookup reply latency and bot CPU per update, officers asking at once (issues 4, 14)"),
     ("bench.broadcast", [], ["--officers", "100"], "dispatch broadcast through the outbox under faults (issue 6)"),
     ("bench.reminders", [], ["--count", "50"], "reminder lateness (issue 7)"),
     ("bench.soak", [], ["--officers", "30", "--seconds", "30"], "mixed load soak (issue 9)"),
@@ -57,6 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    parser.add_argument("--only", action="append", metavar="MODULE", help="run only this benchmark (repeatable)")
     args = parser.parse_args()
     load = os.getloadavg()
     lines = [
@@ -71,7 +72,7 @@ def main() -> int:
     ]
     failed = 0
     for module, normal, quick, what in BENCHES:
-        if not (ROOT / (module.replace(".", "/") + ".py")).exists():
+        if not (ROOT / (module.replace(".", "/") + ".py")).exists() or (args.only and module not in args.only):
             continue
         output, seconds, code = run_one(module, quick if args.quick else normal)
         lines += [f"## {module} — {what}", "", output, "", f"({seconds:.0f} s, exit {code})", ""]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
 import texts
 from db import audit
+from db.engine import Database
 from db.models import Invite, Person, utcnow
 from knowledge.roster import RosterRow
 from knowledge.tables import TableFileError
@@ -180,3 +182,28 @@ def _audit(session: Session, actor: int | None, action: str, person: Person, bef
         session=session, actor_person_id=actor, actor_telegram_id=None, action=action,
         entity_type="person", entity_id=person.id or 0, before=before, after=after,
     )
+
+
+class PersonRow(NamedTuple):
+    """The roster fields the guard needs for every update, read without an ORM session."""
+
+    id: int
+    telegram_id: int
+    name: str
+    role: str
+    street: str | None
+    zone: str | None
+    department: str | None
+    active: bool
+
+
+_ROW_BY_TELEGRAM_ID = (
+    "SELECT id, telegram_id, name, role, street, zone, department, active FROM person WHERE telegram_id = ?"
+)
+
+
+def row_by_telegram_id(db: Database, telegram_id: int) -> PersonRow | None:
+    """The guard's per-update read: a plain query (no session), so a deactivation or a new binding
+    by another process counts on the very next update, with no cache to invalidate."""
+    row = db.fetch_one(_ROW_BY_TELEGRAM_ID, (telegram_id,))
+    return None if row is None else PersonRow(*row[:7], active=bool(row[7]))

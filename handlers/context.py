@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from config import Settings
 from db.engine import Database
 from db.models import Person, Role
+from db.people import PersonRow
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Actor:
     department: str | None
 
     @classmethod
-    def from_person(cls, person: Person) -> Actor:
+    def from_person(cls, person: Person | PersonRow) -> Actor:
         assert person.telegram_id is not None
         return cls(
             telegram_id=person.telegram_id, person_id=person.id, name=person.name, role=Role(person.role),

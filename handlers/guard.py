@@ -1,4 +1,4 @@
-"""The one gate every update passes (group -2): dedupe, flood control, who is this, strangers.
+"""The one gate every update passes (group -2): dedupe, who is this, strangers.
 
 Authorization lives here and in each handler's own re-check, never in hidden buttons.
 """
@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import select
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
@@ -36,30 +34,6 @@ PUBLIC_COMMANDS = ("/start", "/zones")
 # names, certificates, GPS, statistics, invite links and boards stay in private chats.
 GROUP_COMMANDS = frozenset({"start", "zones", "lookup"})
 GROUP_CALLBACK_FEATURES = frozenset({"lk"})
-
-
-class FloodGate:
-    """Per-user sliding window: over the limit, one polite warning, the rest dropped."""
-
-    def __init__(self, max_updates: int, window_seconds: float) -> None:
-        self.max_updates = max_updates
-        self.window = window_seconds
-        self._seen: dict[int, deque[float]] = defaultdict(deque)
-        self._warned: dict[int, float] = {}
-
-    def check(self, user_id: int, now: float | None = None) -> str:
-        """Return 'ok', 'warn' (first excess in this window) or 'drop'."""
-        now = time.monotonic() if now is None else now
-        stamps = self._seen[user_id]
-        while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
-        stamps.append(now)
-        if len(stamps) <= self.max_updates:
-            return "ok"
-        if now - self._warned.get(user_id, -1e9) > self.window:
-            self._warned[user_id] = now
-            return "warn"
-        return "drop"
 
 
 class UpdateDeduper:
@@ -149,11 +123,12 @@ async def _private_only(update: Update) -> None:
         await update.effective_message.reply_text(texts.GROUP_PRIVATE_ONLY)
 
 
-def _resolve_actor(session: Session, user_id: int, full_name: str, admin_ids: frozenset[int]) -> tuple[Actor | None, bool]:
+def _resolve_actor(db: Database, user_id: int, full_name: str, admin_ids: frozenset[int]) -> tuple[Actor | None, bool]:
     """(actor, known-but-deactivated). The roster decides; ADMIN_TELEGRAM_IDS only bootstraps:
     it counts for ids of nobody on the roster, and for active people while the roster has no
-    active admin. A deactivated person is never an admin (an admin who left keeps nothing)."""
-    person = people.by_telegram_id(session=session, telegram_id=user_id)
+    active admin. A deactivated person is never an admin (an admin who left keeps nothing).
+    The roster read is a plain query (no session, never cached), so a deactivation bites at once."""
+    person = people.row_by_telegram_id(db, user_id)
     if person is not None and not person.active:
         return None, True
     if person is None:
@@ -162,8 +137,11 @@ def _resolve_actor(session: Session, user_id: int, full_name: str, admin_ids: fr
                          street=None, zone=None, department=None), False
         return None, False
     actor = Actor.from_person(person)
-    if actor.role != Role.ADMIN and user_id in admin_ids and not people.has_active_admin(session=session):
-        actor = dataclasses.replace(actor, role=Role.ADMIN)
+    if actor.role != Role.ADMIN and user_id in admin_ids:
+        with db.session() as session:
+            bootstrap = not people.has_active_admin(session=session)
+        if bootstrap:
+            actor = dataclasses.replace(actor, role=Role.ADMIN)
     return actor, False
 
 
@@ -179,14 +157,8 @@ async def guard(update: Update, context: BotContext) -> None:
     group = group_verdict(update, context.bot.username) if _outside_private(update) else "pass"
     if group == "ignore":
         raise ApplicationHandlerStop  # ordinary group chatter costs no database query
-    verdict = context.bot_data["flood"].check(user.id)
-    if verdict != "ok":
-        if verdict == "warn" and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-            await context.bot.send_message(user.id, texts.FLOOD_WARNING)
-        raise ApplicationHandlerStop
-
-    with services.db.session() as session:
-        actor, deactivated = _resolve_actor(session, user.id, user.full_name, services.settings.admin_ids)
+    # Flood control happens earlier, in the update processor (handlers/flood.py), before a slot is taken.
+    actor, deactivated = _resolve_actor(services.db, user.id, user.full_name, services.settings.admin_ids)
     context.actor = actor
     if actor is None and not _is_public(update):
         await _turn_away(update, deactivated=deactivated)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handlers.callbacks import decode, encode
-from handlers.guard import FloodGate
+from handlers.flood import FloodGate
 
 
 def test_round_trip() -> None:

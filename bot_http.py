@@ -1,0 +1,103 @@
+"""The bot's HTTP client for Bot API calls: PTB's request interface on aiohttp.
+
+Why (issue 14, measured with bench/lookup_e2e.py): PTB's default HTTPXRequest cost about 1.3 ms of
+CPU per sendMessage with 50 replies at once, a third of the bot's CPU per lookup. Most of it was
+httpcore's pool bookkeeping, which re-examines every pooled connection and every queued request
+each time a request starts or ends (256 connections by default), plus a failed `import sniffio`
+per pool operation. aiohttp, already a dependency, does the same call for about a fifth of that.
+
+At most IN_FLIGHT requests run at once: Telegram accepts about 30 messages a second per bot, so
+16 keep-alive connections are plenty even at 300-500 ms round trips. getUpdates keeps PTB's own
+httpx request (one call per batch of updates).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+IN_FLIGHT = 16
+
+
+class AiohttpRequest(BaseRequest):
+    """PTB's request interface on aiohttp (already a dependency): same contract as HTTPXRequest,
+    a fraction of its CPU per call (C HTTP parser, a simple connection pool). aiohttp has no
+    write timeout; the read timeout (longer for uploads) bounds the wait for each answer."""
+
+    def __init__(
+        self,
+        in_flight: int = IN_FLIGHT,
+        *,
+        connect_timeout: float | None = 5.0,
+        read_timeout: float | None = 5.0,
+        pool_timeout: float | None = 10.0,
+        media_read_timeout: float | None = 20.0,
+    ) -> None:
+        self._in_flight = in_flight
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._pool_timeout = pool_timeout
+        self._media_read_timeout = media_read_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._in_flight), headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY and friends count, as they did with httpx
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        files = request_data.multipart_data if request_data else None
+        fields = request_data.json_parameters if request_data else None
+        read = _value(read_timeout, self._media_read_timeout if files else self._read_timeout)
+        connect = _value(connect_timeout, self._connect_timeout)
+        pool = _value(pool_timeout, self._pool_timeout)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect, sock_read=read,
+        )
+        body: aiohttp.FormData | dict[str, str] | None = fields
+        if files:
+            body = aiohttp.FormData(quote_fields=False)  # UTF-8 file names as httpx sends them
+            for name, value in (fields or {}).items():
+                body.add_field(name, value)
+            for name, part in files.items():
+                if isinstance(part, tuple):
+                    filename, content, *rest = part
+                    body.add_field(name, content, filename=filename, content_type=rest[0] if rest else None)
+                else:
+                    body.add_field(name, part)
+        try:
+            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:  # the message names host and port, never the URL path (token)
+            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+
+
+def _value(given: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(given, DefaultValue) else given
