@@ -71,6 +71,11 @@ SETTING_WORDS = frozenset(
     单位 员工 工人 顾客 小店 门店 仓库 楼道 学校 医院 人行 行道""".split()
 )
 SETTING_FACTOR = 0.5
+# What was done (卖, 倒, 挖 ...): an item that explains none of the question's act words, directly or
+# through the thesaurus, is about something else done to the same thing; its score is cut.
+ACT_CHARS = frozenset("卖售摆倒排偷挖拆改装养烧堆占停充挂贴涂砍吵搭修洗运扔撒漏存囤掺锁堵晾喷抢骗赌打拖欠拒闯逆超")
+ACT_SUPPORT = 0.4
+ACT_PENALTY = 0.7
 
 
 @lru_cache(maxsize=4096)
@@ -310,6 +315,17 @@ class Evidence:
             explained += unit.weight * value
             if not unit.span and (unit.end - unit.start) == 2:
                 gap += unit.weight * (value < GAP_VALUE)
+        acts = [i for i, token in enumerate(question.tokens) if token.text in ACT_CHARS]
+        if acts and ACT_PENALTY < 1.0:
+            support = np.zeros(size)
+            for i in acts:
+                char = question.tokens[i].text
+                value = np.where(present(NAME + char), 1.0, BASIS_FACTOR * present(BASIS + char))
+                for start, end, strength in strengths:
+                    if start <= i < end:
+                        value = np.maximum(value, THESAURUS_FACTOR * strength)
+                support = np.maximum(support, value)
+            explained = np.where(support >= ACT_SUPPORT, explained, ACT_PENALTY * explained)
         coverage = explained / total if total else explained
         if detail is not None:
             detail["coverage"] = coverage
