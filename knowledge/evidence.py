@@ -61,8 +61,7 @@ UNKNOWN_UNIGRAM_WEIGHT = 0.0
 MASS_SHARE = 0.15
 MASS_SATURATION = 3.0
 SPAN_WEIGHT = 1.0
-SHORT_SPAN_WEIGHT = 0.5
-GAP_VALUE = 0.3
+SHORT_SPAN_WEIGHT = 0.5  # one-character field words (倒, 狗) say less
 # Where and who, not what was done: a question explained only by its setting (工地欠薪 -> 施工工地 ...)
 # is about something else. These words still count, at SETTING_FACTOR of their weight.
 SETTING_WORDS = frozenset(
@@ -273,7 +272,7 @@ class Evidence:
 
     # ------------------------------------------------------------------ item side
 
-    def scores(self, question: Question, candidates: np.ndarray, detail: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def scores(self, question: Question, candidates: np.ndarray) -> np.ndarray:
         """0-100 per candidate: weighted share of the question explained, plus a share of its name covered."""
         size = len(candidates)
         if not question.units or size == 0:
@@ -293,7 +292,6 @@ class Evidence:
         strengths = [(start, end, self._span_strength(legal, present, size)) for start, end, legal in question.spans]
         total = 0.0
         explained = np.zeros(size)
-        gap = np.zeros(size)  # weight of the question's word pairs the item does not explain at all
         for unit in question.units:
             total += unit.weight
             if unit.span:
@@ -313,8 +311,6 @@ class Evidence:
                     if start <= unit.start and unit.end <= end:
                         value = np.maximum(value, THESAURUS_FACTOR * strength)
             explained += unit.weight * value
-            if not unit.span and (unit.end - unit.start) == 2:
-                gap += unit.weight * (value < GAP_VALUE)
         acts = [i for i, token in enumerate(question.tokens) if token.text in ACT_CHARS]
         if acts and ACT_PENALTY < 1.0:
             support = np.zeros(size)
@@ -327,10 +323,6 @@ class Evidence:
                 support = np.maximum(support, value)
             explained = np.where(support >= ACT_SUPPORT, explained, ACT_PENALTY * explained)
         coverage = explained / total if total else explained
-        if detail is not None:
-            detail["coverage"] = coverage
-            detail["gap"] = gap
-            detail["total"] = np.full(size, total)
         # A long scene explained in two or three places is as good as a short one explained fully:
         # the explained weight itself counts too, saturating at MASS_SATURATION bigrams' worth.
         coverage = (1.0 - MASS_SHARE) * coverage + MASS_SHARE * np.minimum(1.0, explained / MASS_SATURATION)
