@@ -1,6 +1,6 @@
 """Lookup quality by kind of question, as an officer meets it: what the ONE reply shows.
 
-    python -m bench.search_quality [--set heldout|old|all] [--misses]
+    python -m bench.search_quality [--set heldout|heldout2|old|tuning|all] [--misses]
 
 For each labelled question the reply is modelled as the chat shows it (handlers/lookup.py):
 a card (confident or not), a list of candidate buttons, or 未找到 (with nearest buttons).
@@ -12,7 +12,8 @@ Measures, by kind:
   list it is a wrong legal statement);
 - confident: confident cards, and the share of them that are right (calibration).
 Every score is given twice: with the catalogue's 别名 column, and with it emptied (a new official
-list arrives without aliases). The held-out set (tests/data/heldout/) has no aliases, so both agree.
+list arrives without aliases). The held-out catalogue (tests/data/heldout/) has no aliases, so both agree;
+it is scored with two question sets: tests/data/heldout (looked at while tuning) and tests/data/heldout2 (new).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HELDOUT_DIR = ROOT / "tests" / "data" / "heldout"
 HELDOUT_CATALOGUE = HELDOUT_DIR / "catalogue.csv"
 HELDOUT_QUESTIONS = HELDOUT_DIR / "questions.csv"
+HELDOUT2_QUESTIONS = ROOT / "tests" / "data" / "heldout2" / "questions.csv"  # set #2, same catalogue
 OLD_QUESTIONS = ROOT / "tests" / "data" / "lookup_queries.csv"
 TUNING_QUESTIONS = ROOT / "tests" / "data" / "tuning_scenes.csv"  # our own scenes for the demo catalogue
 DEMO_CATALOGUE = ROOT / "knowledge" / "data" / "demo_catalogue.csv"
@@ -197,11 +199,14 @@ def run(name: str, items: list[CatalogueItem], questions: list[Question], show_m
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("heldout", "old", "tuning", "all"), default="all")
+    parser.add_argument("--set", choices=("heldout", "heldout2", "old", "tuning", "all"), default="all")
     parser.add_argument("--misses", action="store_true")
     args = parser.parse_args()
     if args.set in ("heldout", "all"):
         run("held-out (tests/data/heldout)", heldout_items(), read_questions(HELDOUT_QUESTIONS), args.misses)
+    if args.set in ("heldout2", "all"):
+        run("held-out #2 (tests/data/heldout2, held-out catalogue)", heldout_items(),
+            read_questions(HELDOUT2_QUESTIONS), args.misses)
     if args.set in ("old", "all"):
         run("old set (tests/data/lookup_queries.csv, demo catalogue)", old_items(), read_questions(OLD_QUESTIONS),
             args.misses)

@@ -62,6 +62,19 @@ MASS_SHARE = 0.15
 MASS_SATURATION = 3.0
 SPAN_WEIGHT = 1.0
 SHORT_SPAN_WEIGHT = 0.5  # one-character field words (倒, 狗) say less
+# Where and who, not what was done: a question explained only by its setting (工地欠薪 -> 施工工地 ...)
+# is about something else. These words still count, at SETTING_FACTOR of their weight.
+SETTING_WORDS = frozenset(
+    """小区 门口 店门 路边 路口 马路 街上 街边 店里 店铺 店面 商铺 超市 商场 饭店 餐馆 饭馆 后厨 厨房 工地 企业 公司
+    厂里 工厂 厂房 车间 市场 居民 住户 老板 商家 店家 楼上 楼下 邻居 晚上 半夜 早上 白天 村里 城区 市区 现场 附近
+    单位 员工 工人 顾客 小店 门店 仓库 楼道 学校 医院 人行 行道""".split()
+)
+SETTING_FACTOR = 0.5
+# What was done (卖, 倒, 挖 ...): an item that explains none of the question's act words, directly or
+# through the thesaurus, is about something else done to the same thing; its score is cut.
+ACT_CHARS = frozenset("卖售摆倒排偷挖拆改装养烧堆占停充挂贴涂砍吵搭修洗运扔撒漏存囤掺锁堵晾喷抢骗赌打拖欠拒闯逆超")
+ACT_SUPPORT = 0.4
+ACT_PENALTY = 0.7
 
 
 @lru_cache(maxsize=4096)
@@ -225,8 +238,11 @@ class Evidence:
 
     def _units(self, tokens: list[Token], spans: list[tuple[int, int, frozenset[str]]]) -> list[Unit]:
         # Each field word found counts as one word of evidence, whatever its length (狗 as much as 摆地摊).
-        units = [Unit(start, end, "", "", "", SPAN_WEIGHT if end - start > 1 or tokens[start].latin
-                      else SHORT_SPAN_WEIGHT, span=True) for start, end, _ in spans]
+        def setting(start: int, end: int) -> float:
+            return SETTING_FACTOR if "".join(t.text for t in tokens[start:end]) in SETTING_WORDS else 1.0
+
+        units = [Unit(start, end, "", "", "", setting(start, end) * (SPAN_WEIGHT if end - start > 1
+                      or tokens[start].latin else SHORT_SPAN_WEIGHT), span=True) for start, end, _ in spans]
         for i, token in enumerate(tokens):
             if token.latin and token.sound not in _SYLLABLES:  # pinyin initials or a code
                 units.append(Unit(i, i + 1, "", "", token.sound, 1.0))
@@ -251,7 +267,7 @@ class Evidence:
             weight = self._weight(keys)
             if weight == 1.0 and i not in inside:  # two characters no item and no field word knows
                 weight = UNKNOWN_BIGRAM_WEIGHT
-            units.append(Unit(i, i + 2, text, sound, "", weight))
+            units.append(Unit(i, i + 2, text, sound, "", weight * setting(i, i + 2)))
         return units
 
     # ------------------------------------------------------------------ item side
@@ -295,6 +311,17 @@ class Evidence:
                     if start <= unit.start and unit.end <= end:
                         value = np.maximum(value, THESAURUS_FACTOR * strength)
             explained += unit.weight * value
+        acts = [i for i, token in enumerate(question.tokens) if token.text in ACT_CHARS]
+        if acts and ACT_PENALTY < 1.0:
+            support = np.zeros(size)
+            for i in acts:
+                char = question.tokens[i].text
+                value = np.where(present(NAME + char), 1.0, BASIS_FACTOR * present(BASIS + char))
+                for start, end, strength in strengths:
+                    if start <= i < end:
+                        value = np.maximum(value, THESAURUS_FACTOR * strength)
+                support = np.maximum(support, value)
+            explained = np.where(support >= ACT_SUPPORT, explained, ACT_PENALTY * explained)
         coverage = explained / total if total else explained
         # A long scene explained in two or three places is as good as a short one explained fully:
         # the explained weight itself counts too, saturating at MASS_SATURATION bigrams' worth.

@@ -37,6 +37,10 @@ MAX_QUERY_CHARS = 256
 # set (tests/data/lookup_queries.csv, with and without aliases) and our own scenes for the demo
 # catalogue (tests/data/tuning_scenes.csv), never on tests/data/heldout.
 MAYBE_FLOOR = 42.0  # below: 未找到 (93% of the not-in-list tuning questions score below)
+# Below FLAT_BELOW an item that is not even FLAT_MARGIN ahead of the next one is no answer: the
+# question shares a word or two with several items (过期, 摊, 工地) but its point is in none of them.
+FLAT_BELOW = 50.0
+FLAT_MARGIN = 4.0
 CONFIDENT_FLOOR = 75.0  # a card when this sure and this far ahead of the next item
 CONFIDENT_MARGIN = 12.0
 NEAR_EXACT = 90.0  # a name or alias typed (almost) whole needs less of a lead
@@ -342,7 +346,7 @@ class SearchIndex:
             best >= NEAR_EXACT and best - second >= NEAR_EXACT_MARGIN
         ):
             level = "card"
-        elif best >= MAYBE_FLOOR:
+        elif best >= MAYBE_FLOOR and not (best < FLAT_BELOW and best - second < FLAT_MARGIN):
             level = "maybe"
         else:
             level = "none"

@@ -4,6 +4,10 @@ The held-out set (tests/data/heldout/, 示例数据，非官方) is never tuned 
 targets where the final run met them, and the final run's own level where it did not (the 90%
 未找到 target is an expected failure, strict, so that reaching it forces this file to be updated).
 Scores: tests/data/heldout/FIRST_RUN.md, FINAL_RUN.md, POST_FINAL.md; `python -m bench.search_quality`.
+
+Held-out set #2 (tests/data/heldout2/, same catalogue, new questions) is the clean one since the first set
+was looked at: its floors are the levels of its final run (tests/data/heldout2/FINAL_RUN.md), and every
+issue target it misses is a strict xfail.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import pytest
 
 from bench.search_quality import (
+    HELDOUT2_QUESTIONS,
     HELDOUT_QUESTIONS,
     OLD_QUESTIONS,
+    TUNING_QUESTIONS,
     Scored,
     Summary,
     heldout_items,
@@ -63,17 +69,18 @@ def test_confident_cards_at_least_98_percent_right(heldout_summary: Summary) -> 
 
 
 def test_items_in_the_list_are_almost_never_answered_not_found(heldout: list[Scored]) -> None:
-    """未找到 for a listed item is a wrong legal statement (the issue's worst finding: 119 of 178)."""
+    """未找到 for a listed item is a wrong legal statement (the issue's worst finding: 119 of 178).
+    1.1% after the first round; 6.1% since 未找到 is also given for a flat best item (second round)."""
     in_list = [row for row in heldout if row.question.expected_code]
-    assert sum(row.not_found for row in in_list) <= 0.05 * len(in_list)
+    assert sum(row.not_found for row in in_list) <= 0.07 * len(in_list)
 
 
 def test_not_in_list_answered_not_found_floor(heldout_summary: Summary) -> None:
-    """The level reached (64% after re-tuning, 60% in the final run); the target is below."""
-    assert heldout_summary.not_found_rate >= 0.60
+    """The level reached (76% after the second round; 64% / 60% before); the target is below."""
+    assert heldout_summary.not_found_rate >= 0.76
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not met: 未找到 on not-in-list questions is 64%, target 90%")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met: 未找到 on not-in-list questions is 76%, target 90%")
 def test_not_in_list_answered_not_found_target(heldout_summary: Summary) -> None:
     assert heldout_summary.not_found_rate >= 0.90
 
@@ -83,3 +90,52 @@ def test_old_set_without_aliases_keeps_its_floor() -> None:
     result = summary(score(SearchIndex(without_aliases(old_items())), read_questions(OLD_QUESTIONS)))
     assert result.top1 >= 0.84 and result.one_tap >= 0.95
     assert result.not_found_rate >= 0.90 and result.calibration >= 0.98
+
+
+# ---------------------------------------------------------------- held-out set #2 (clean)
+
+
+@pytest.fixture(scope="module")
+def heldout2() -> list[Scored]:
+    return score(SearchIndex(without_aliases(heldout_items())), read_questions(HELDOUT2_QUESTIONS))
+
+
+@pytest.fixture(scope="module")
+def heldout2_summary(heldout2: list[Scored]) -> Summary:
+    return summary(heldout2)
+
+
+def test_heldout2_is_new_and_large_enough() -> None:
+    questions = read_questions(HELDOUT2_QUESTIONS)
+    codes = {item.code for item in heldout_items()}
+    assert sum(not q.expected_code for q in questions) >= 60
+    assert sum(bool(q.expected_code) for q in questions) >= 60
+    assert all(q.expected_code in codes for q in questions if q.expected_code)
+    others = {q.query for path in (HELDOUT_QUESTIONS, OLD_QUESTIONS, TUNING_QUESTIONS) for q in read_questions(path)}
+    assert not others & {q.query for q in questions}
+    assert len({q.query for q in questions}) == len(questions)
+
+
+def test_heldout2_floors(heldout2: list[Scored], heldout2_summary: Summary) -> None:
+    """The final run's levels (FINAL_RUN.md): top-1 70.0%, one tap 95.0%, 未找到 73.9%, cards 100% right."""
+    assert heldout2_summary.top1 >= 0.70
+    assert heldout2_summary.one_tap >= 0.95
+    assert heldout2_summary.not_found_rate >= 0.73
+    assert heldout2_summary.confident >= 30 and heldout2_summary.calibration >= 0.98
+    in_list = [row for row in heldout2 if row.question.expected_code]
+    assert sum(row.not_found for row in in_list) <= 0.24 * len(in_list)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: top-1 is 70.0%, target 80%")
+def test_heldout2_top1_target(heldout2_summary: Summary) -> None:
+    assert heldout2_summary.top1 >= 0.80
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: one tap is 95.0%, target 97%")
+def test_heldout2_one_tap_target(heldout2_summary: Summary) -> None:
+    assert heldout2_summary.one_tap >= 0.97
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: 未找到 is 73.9%, target 90%")
+def test_heldout2_not_found_target(heldout2_summary: Summary) -> None:
+    assert heldout2_summary.not_found_rate >= 0.90
