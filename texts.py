@@ -187,8 +187,8 @@ LOOKUP_PROMPT = "请输入要查询的事项，例如：占道经营、油烟扰
 LOOKUP_TOO_LONG = "查询内容过长（{length} 字）。请输入 {limit} 字以内的关键词，例如“占道经营”。"
 LOOKUP_EMPTY_CATALOGUE = "事项清单尚未导入，暂时无法查询。请联系管理员导入官方事项清单。"
 LOOKUP_GUESS = "⚠️ 猜测：不确定您要查的是否为此项；如不是，请点下方其他候选。"
-LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。\n"
-                    "不在联合执法事项清单内的事项，仍由原主管部门按日常监管处理；"
+LOOKUP_NOT_FOUND = ("未找到与“{query}”相符的事项。可换个说法（写出行为和对象）再查。\n"
+                    "经核实确不在联合执法事项清单内的，仍由原主管部门按日常监管处理；"
                     "对执法主体有疑问的，可上报线索并标记“执法主体有争议”，由法制审核人员协调。")
 LOOKUP_NEAREST = "最接近的事项："
 # Issue 12: the middle answer. Never says 未找到 or 不在清单内: the item may well be in the list.
