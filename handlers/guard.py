@@ -123,6 +123,8 @@ async def guard(update: Update, context: BotContext) -> None:
     with services.db.session() as session:
         person = people.by_telegram_id(session=session, telegram_id=user.id)
         actor = Actor.from_person(person) if person is not None and person.active else None
+        if actor is not None and person is not None and person.activated_at is None:
+            people.mark_activated(session=session, person=person)  # wrote to the bot: no longer 未激活
     if actor is None and user.id in services.settings.admin_ids:
         actor = Actor(telegram_id=user.id, person_id=None, name=user.full_name, role=Role.ADMIN,
                       street=None, zone=None, department=None)
