@@ -116,10 +116,15 @@ class Pacer:
     seconds is forfeited, so an event-loop stall never releases a burst of booked slots at once
     (that burst would reach the server inside one window and earn a 429 for the whole bot).
     Why not a token bucket: a full bucket leaves in one instant.
+
+    The window holds one departure less than `limit`: the bot's other messages (replies, the
+    dispatch board's edits) count against the same ~30/s of the token, and arrivals at the
+    server jitter by some milliseconds; running at the very edge earned a 429 for the whole bot
+    (every chat then waits) about once per 120-notice broadcast on a busy machine.
     """
 
     def __init__(self, limit: float, window: float, catch_up: float = 0.1) -> None:
-        self.limit = max(1, int(limit))
+        self.limit = max(1, int(limit) - 1) if limit >= 10 else max(1, int(limit))
         self.window = window
         self.interval = window / max(limit, 0.001)
         self.catch_up = catch_up
