@@ -347,6 +347,14 @@ def board_markup(action: JointAction) -> InlineKeyboardMarkup | None:
     ])
 
 
+def _may_manage(session: Session, action: JointAction, person_id: int | None) -> bool:
+    """The board's buttons work for its dispatcher and for admins (handlers.dispatch_answers)."""
+    if person_id is None or person_id == action.created_by:
+        return True
+    holder = session.get(Person, person_id)
+    return holder is not None and holder.role == Role.ADMIN
+
+
 class BoardRefresher:
     """Collects actions whose board changed; a repeating job edits each at most once per interval."""
 
@@ -376,6 +384,8 @@ class BoardRefresher:
                 markup = board_markup(action)
                 chat_id, message_id = action.board_chat_id, action.board_message_id
                 target = dispatcher_of(session, action)
+                if target is not None and not _may_manage(session, action, target[1]):
+                    markup = None  # a coordinator who took the board over sees it; the buttons are the dispatcher's
             if target is None or target[0] != chat_id:  # the dispatcher was deactivated: never edit there again
                 await self._move(context, services, action_id, target, text, markup)
                 continue

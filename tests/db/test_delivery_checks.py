@@ -290,3 +290,24 @@ async def test_a_429_row_is_retried_when_due_not_at_the_next_idle_poll(db: Datab
         await emu.stop()
     [retried] = [r for r in emu.sent_log if r.chat_id == 1001]
     assert retried.at - started < 2.0  # 1 s retry_after + margin; the old 5 s idle poll took ≥ 5 s
+
+
+async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> None:
+    """Four chats in a row answered 429: the bot as a whole is throttled, so the worker stops
+    sending for the retry_after instead of earning a 429 on every following row."""
+    emu = await _emulator()
+    emu.fail_next("sendMessage", 429, retry_after=2, times=4)
+    chats = (1001, 1002, 1003, 1004, 1005, 1006, 1007, 1009)
+    try:
+        with db.session() as session:
+            for chat in chats:
+                outbox.enqueue(session=session, chat_id=chat, text=f"通知 {chat}")
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            worker = DeliveryWorker(bot, db, per_chat_interval=0.0)
+            started = time.monotonic()
+            await worker.drain_once()
+    finally:
+        await emu.stop()
+    delivered = [r for r in emu.sent_log if r.method.lower() == "sendmessage"]
+    assert emu.stats.answered_429 == 4 and len(delivered) == 4
+    assert min(r.at for r in delivered) - started >= 1.8  # the other four waited out the pause
