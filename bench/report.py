@@ -26,7 +26,8 @@ BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.lookup", [], ["--items", "2000", "--queries", "200"], "search index and per-query latency (issue 4)"),
     ("bench.lookup_e2e", ["--officers", "50", "--rounds", "5"], ["--officers", "20", "--rounds", "2"],
      "lookup reply latency through the bot, officers asking at once (issue 4)"),
-    ("bench.broadcast", [], ["--officers", "100"], "dispatch broadcast through the outbox under faults (issue 6)"),
+    ("bench.broadcast", [], ["--officers", "100", "--repeat", "1"],
+     "dispatch broadcast through the outbox under faults (issue 6; issue-14 fault mix, median of 3)"),
     ("bench.reminders", [], ["--count", "50"], "reminder lateness (issue 7)"),
     ("bench.soak", [], ["--officers", "30", "--seconds", "30"], "mixed load soak (issue 9)"),
 ]

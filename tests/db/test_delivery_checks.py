@@ -17,6 +17,7 @@ from db import actions as acts
 from db import outbox
 from db import people as people_db
 from db.actions import ActionStatus, JointAction, Scope
+from db.cases import Lead
 from db.engine import Database
 from db.models import OutboxMessage, OutboxStatus, Person, utcnow
 from handlers import dispatch_notices as notices
@@ -311,3 +312,45 @@ async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> 
     delivered = [r for r in emu.sent_log if r.method.lower() == "sendmessage"]
     assert emu.stats.answered_429 == 4 and len(delivered) == 4
     assert min(r.at for r in delivered) - started >= 1.8  # the other four waited out the pause
+
+
+def _lead(db: Database, number: str, routed: list[Person]) -> Lead:
+    reporter = _person(db, "浮桥队员甲")
+    with db.session() as session:
+        lead = Lead(number=number, reporter_id=reporter.id or 0, discovered_at=utcnow(), street="浮桥街道", zone="江南新区",
+                    description="测试", item_name="占道经营", status_at_filing="已赋权", basis="已赋权",
+                    routed_to=[p.id for p in routed])
+        session.add(lead)
+        session.flush()
+        session.expunge(lead)
+        return lead
+
+
+def test_a_lead_nobody_can_receive_is_reported_at_once_and_flagged(db: Database) -> None:
+    seed_roster(db)
+    unbound = _person(db, "未绑定队员")
+    lead = _lead(db, "XS-20261203-001", [unbound])
+    officer2 = _person(db, "江南队员乙")
+    reachable = _lead(db, "XS-20261203-002", [officer2])
+    with db.session() as session:
+        line = handlers.notice_failures.alert_if_unreached(session, lead, [unbound])
+        assert handlers.notice_failures.alert_if_unreached(session, reachable, [officer2]) == ""
+    assert "已转告：江南协调员" in line
+    with db.session() as session:
+        told = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1005)).one()
+        flagged = handlers.notice_failures.unreached_leads(session, [lead, reachable])
+    assert "XS-20261203-001" in told.payload["text"] and "未绑定队员" in told.payload["text"]
+    assert flagged == {lead.id}
+
+
+def test_a_lead_whose_only_notice_failed_is_flagged(db: Database) -> None:
+    seed_roster(db)
+    handler = _person(db, "江南队员乙")
+    lead = _lead(db, "XS-20261203-003", [handler])
+    with db.session() as session:
+        row = outbox.enqueue(session=session, chat_id=1002, person_id=handler.id, text="线索", ref_type="lead",
+                             ref_id=lead.number)
+        assert row is not None
+        row.status = OutboxStatus.FAILED
+    with db.session() as session:
+        assert handlers.notice_failures.unreached_leads(session, [lead]) == {lead.id}
