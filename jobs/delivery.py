@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 50
 GLOBAL_429_CHATS = 4  # this many different chats answered 429 in a row: the whole bot is throttled
+GLOBAL_429_PAUSE = 1.0  # seconds every send then waits before probing again
 MAX_ATTEMPTS = 12
 FailureHook = Callable[[Session, OutboxMessage], None]
 
@@ -413,12 +414,16 @@ class DeliveryWorker:
     def _note_429(self, chat_id: int, delay: float) -> None:
         """429s for several different chats in a row, with no success between, mean the bot as a
         whole is over the limit (Telegram's flood control then refuses every chat): pause all
-        sends for the retry_after instead of spending the next slots on more 429s. A lone 429
-        delays only its own row; at a 10% random 429 rate, 4 in a row happen once in ~10,000."""
+        sends for a moment instead of spending the next slots on more 429s. The pause is short
+        (GLOBAL_429_PAUSE, not the retry_after): the run may also be per-chat 429s that happen to
+        come together, and then the other chats must not wait; if the bot is still blocked, the
+        next send gets a 429 again and pauses again. A lone 429 delays only its own row; at a
+        10% random 429 rate, 4 in a row happen about once in 10,000 sends."""
         self._recent_429.append((time.monotonic(), chat_id))
         if len({chat for _at, chat in self._recent_429}) >= GLOBAL_429_CHATS:
-            log.warning("429 for %d chats in a row: pausing every send for %.0f s", len(self._recent_429), delay)
-            self.global_limit.pause(delay)
+            pause = min(delay, GLOBAL_429_PAUSE)
+            log.warning("429 for %d chats in a row: pausing every send for %.1f s", len(self._recent_429), pause)
+            self.global_limit.pause(pause)
             self._recent_429.clear()
 
     def backoff(self, attempts: int) -> float:
