@@ -147,7 +147,7 @@ async def test_a_person_deactivated_after_queueing_gets_nothing(db: Database) ->
     assert rows[1002].status == OutboxStatus.SENT
 
 
-def test_nudges_reminders_and_escalations_skip_deactivated_people(db: Database) -> None:
+def test_nudges_and_escalations_skip_deactivated_people(db: Database) -> None:
     seed_roster(db)
     action = _create_action(db)
     with db.session() as session:
