@@ -781,4 +781,31 @@ MT_NOTICE_REASK = "\n⚠️ 时间已变更，原来的答复已作废，请重�
 MT_STALE_INVITE = "无权限：这条邀请已过期（会议时间或地点已变更），请在最新的通知上回复。"
 
 
+# ---------------------------------------------------------------- section: delivery failures (issue 13.5, 13.7)
+# How a person appears in 将通知/已通知 when the bot cannot reach them.
+REACH_NOT_STARTED = "{name}（未激活：从未打开机器人，可能收不到通知）"
+REACH_UNBOUND = "{name}（未绑定，无法通知）"
+REACH_INACTIVE = "{name}（已停用）"
+# Added to the reporter's 已上报 when no handler can receive the notice.
+CASE_NOBODY_REACHABLE = "\n⚠️ 处理人员都无法接收通知，已转告：{who}。"
+CASE_NOBODY_REACHABLE_NO_ONE = "\n⚠️ 处理人员都无法接收通知，也没有可转告的协调员或管理员，请电话联系。"
+# To the zone's coordinator (else an admin) when nobody can receive a new lead.
+DLV_LEAD_NOBODY = "⚠️ 线索 <b>{number}</b>（{street}｜{item}）没有可接收通知的处理人员：{names}。请电话联系或改派。"
+# To the zone's coordinator (else an admin) when a notice could not be delivered.
+DLV_FAILED = "⚠️ 通知未送达：{name}（{why}）。\n内容：{what}\n请电话联系。"
+DLV_FAILED_LEAD_REPORTER = "⚠️ 线索 <b>{number}</b>：{name} 未收到通知（{why}），已转告：{who}。"
+DLV_WHY_BLOCKED = "已屏蔽机器人"
+DLV_WHY_NOT_STARTED = "未激活：从未打开机器人"
+DLV_WHY_OTHER = "发送失败"
+DLV_WHAT_LEAD = "线索 {number}"
+DLV_WHAT_MEETING = "会议通知"
+DLV_WHAT_DECISION = "会议决议事项"
+DLV_WHAT_CERT = "执法证到期提醒"
+DLV_WHAT_OTHER = "通知"
+# /cases: a lead none of whose handlers can be reached.
+CASES_UNREACHED = "⚠️无人接收 "
+# The dispatch board after its creator was deactivated, posted anew to whoever takes over.
+DSP_BOARD_MOVED = "（原派发人已停用，此看板移交给您）\n"
+
+
 # ---------------------------------------------------------------- section: end

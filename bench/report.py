@@ -27,7 +27,8 @@ BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.search_quality", [], [], "lookup quality by kind, held-out and old set, with/without aliases (issue 12)"),
     ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "10"], ["--officers", "10", "20", "--rounds", "2"],
      "lookup reply latency and bot CPU per update, officers asking at once (issues 4, 14)"),
-    ("bench.broadcast", [], ["--officers", "100"], "dispatch broadcast through the outbox under faults (issue 6)"),
+    ("bench.broadcast", [], ["--officers", "100", "--repeat", "1"],
+     "dispatch broadcast through the outbox under faults (issue 6; issue-14 fault mix, median of 3)"),
     ("bench.reminders", [], ["--count", "50"], "reminder lateness (issue 7)"),
     ("bench.soak", [], ["--officers", "30", "--seconds", "30"], "mixed load soak (issue 9)"),
 ]

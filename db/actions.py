@@ -312,6 +312,13 @@ def action_by_id(*, session: Session, action_id: int) -> JointAction | None:
     return session.get(JointAction, action_id)
 
 
+def live_version(*, session: Session, action_id: int) -> int | None:
+    """The action's current version while it is active; None once cancelled or gone. The
+    delivery worker drops a notice queued for another version (issue 13.12)."""
+    action = session.get(JointAction, action_id)
+    return action.version if action is not None and action.status == ActionStatus.ACTIVE else None
+
+
 def action_by_number(*, session: Session, number: str) -> JointAction | None:
     return session.exec(select(JointAction).where(JointAction.number == number)).first()
 

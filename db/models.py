@@ -51,6 +51,9 @@ class Person(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # first time this person wrote to the bot (or a message to them went through): before that an
+    # imported telegram_id cannot receive anything, Telegram answers 403 (migration 0010_delivery)
+    activated_at: datetime | None = None
 
 
 class Invite(SQLModel, table=True):
@@ -115,6 +118,9 @@ class OutboxMessage(SQLModel, table=True):
     telegram_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     last_error: str | None = Field(default=None, max_length=300)
     retry_after: float | None = None
+    # the version of the thing announced (e.g. a joint action's time and place); the worker drops
+    # the row if that changed before it went out (migration 0010_delivery)
+    ref_version: int | None = None
 
 
 class ClockItem(SQLModel, table=True):

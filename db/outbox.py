@@ -25,11 +25,14 @@ def enqueue(
     ref_id: str | int | None = None,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
+    ref_version: int | None = None,
 ) -> OutboxMessage | None:
     """Queue one message to one chat. With a dedupe_key already queued, returns None (no twin).
 
     `payload` holds the Bot API keyword arguments of `method` (e.g. latitude/longitude for
     send_location); `text` and `reply_markup` (an InlineKeyboardMarkup.to_dict()) are shortcuts.
+    `ref_version`: the version of what the row announces; the worker drops the row when the
+    feature's version lookup (jobs.delivery.register_version_lookup) says it changed since.
     """
     if dedupe_key is not None:
         exists = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)).first()
@@ -49,6 +52,7 @@ def enqueue(
         ref_id=None if ref_id is None else str(ref_id),
         dedupe_key=dedupe_key,
         next_attempt_at=not_before or utcnow(),
+        ref_version=ref_version,
     )
     session.add(row)
     return row

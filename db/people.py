@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 import texts
 from db import audit
 from db.engine import Database
-from db.models import Invite, Person, utcnow
+from db.models import Invite, Person, Role, utcnow
 from knowledge.roster import RosterRow
 from knowledge.tables import TableFileError
 
@@ -137,6 +137,7 @@ def bind(*, session: Session, person: Person, telegram_id: int, how: str) -> Non
         session.flush()
     before = {"telegram_id": person.telegram_id}
     person.telegram_id = telegram_id
+    person.activated_at = person.activated_at or utcnow()
     person.updated_at = utcnow()
     session.add(person)
     audit.record(
@@ -195,10 +196,12 @@ class PersonRow(NamedTuple):
     zone: str | None
     department: str | None
     active: bool
+    activated: bool  # has written to the bot (else shown as 未激活 in routing)
 
 
 _ROW_BY_TELEGRAM_ID = (
-    "SELECT id, telegram_id, name, role, street, zone, department, active FROM person WHERE telegram_id = ?"
+    "SELECT id, telegram_id, name, role, street, zone, department, active, activated_at IS NOT NULL"
+    " FROM person WHERE telegram_id = ?"
 )
 
 
@@ -206,4 +209,58 @@ def row_by_telegram_id(db: Database, telegram_id: int) -> PersonRow | None:
     """The guard's per-update read: a plain query (no session), so a deactivation or a new binding
     by another process counts on the very next update, with no cache to invalidate."""
     row = db.fetch_one(_ROW_BY_TELEGRAM_ID, (telegram_id,))
-    return None if row is None else PersonRow(*row[:7], active=bool(row[7]))
+    return None if row is None else PersonRow(*row[:7], active=bool(row[7]), activated=bool(row[8]))
+
+
+# ---------------------------------------------------------------- reachability (issue 13.5, 13.7)
+
+REACHABLE = "ok"
+UNBOUND = "unbound"  # no Telegram account on the roster entry
+NOT_STARTED = "not_started"  # a telegram_id from the import, but the person never wrote to the bot: 未激活
+INACTIVE = "inactive"  # deactivated in the roster
+
+
+def reach(person: Person) -> str:
+    """Can the bot message this person? Telegram refuses (403) a chat its user never opened."""
+    if not person.active:
+        return INACTIVE
+    if person.telegram_id is None:
+        return UNBOUND
+    if person.activated_at is None:
+        return NOT_STARTED
+    return REACHABLE
+
+
+def mark_activated_by_id(db: Database, person_id: int) -> None:
+    """Once, the first time an active person writes to the bot (the guard's hot path stays a plain read)."""
+    with db.session() as session:
+        person = session.get(Person, person_id)
+        if person is not None:
+            mark_activated(session=session, person=person)
+
+
+def mark_activated(*, session: Session, person: Person) -> bool:
+    """The person wrote to the bot (or a message to them went through): their chat is open.
+    Written once; returns True when this call set it."""
+    if person.activated_at is not None:
+        return False
+    person.activated_at = utcnow()
+    session.add(person)
+    return True
+
+
+def who_can_act(*, session: Session, zone: str | None, exclude: set[int] | None = None) -> list[Person]:
+    """Who is told when a notice cannot be delivered: the zone's coordinators, else the admins;
+    people known to have opened the bot first, then bound ones not yet seen (未激活); never the
+    person the notice failed for."""
+    exclude = exclude or set()
+    query = select(Person).where(Person.active == True, Person.telegram_id != None,  # noqa: E711, E712
+                                 Person.role.in_([Role.COORDINATOR, Role.ADMIN]))  # type: ignore[attr-defined]
+    candidates = [p for p in session.exec(query.order_by(Person.id)).all() if p.id not in exclude]
+    coordinators = [p for p in candidates if p.role == Role.COORDINATOR and zone is not None and p.zone == zone]
+    admins = [p for p in candidates if p.role == Role.ADMIN]
+    for group in (coordinators, admins):
+        opened = [p for p in group if reach(p) == REACHABLE]
+        if opened:
+            return opened
+    return coordinators or admins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import access, cases, dispatch, errors, guard, lookup, meetings, reports
+from handlers import access, cases, dispatch, errors, guard, lookup, meetings, notice_failures, reports
 
 
 def register_all(app: Application) -> None:
@@ -18,3 +18,4 @@ def register_all(app: Application) -> None:
     lookup.register(app)  # plain text = lookup: after every conversation that reads text
     access.register_fallbacks(app)
     errors.register(app)
+    assert notice_failures.REF_FAIL  # imported for its failure hook: failed notices reach a coordinator

@@ -13,6 +13,7 @@ from handlers.callbacks import decode, encode
 from handlers.case_views import FEATURE, item_text, local
 from handlers.common import clip, esc, refuse, requires
 from handlers.context import Actor, BotContext
+from handlers.notice_failures import unreached_leads
 from knowledge.cases import TERMINAL_STATES, LeadState
 from knowledge.catalogue import ItemClass
 from knowledge.streets import STREETS, ZONES
@@ -82,6 +83,7 @@ def _zone_view(context: BotContext, actor: Actor, state_i: int, street_i: int, c
     with context.db.session() as session:
         leads = lead_db.in_zone(session=session, zone=zone, states=states, street=street, item_class=item_class)
         reporters = lead_db.people_by_id(session=session, ids=list({lead.reporter_id for lead in leads[:SHOWN]}))
+        unreached = unreached_leads(session, leads[:SHOWN])
     filters_text = "，".join([
         texts.CASES_FILTER_STATE.format(value=state_label),
         texts.CASES_FILTER_STREET.format(value=street or texts.CASES_ALL),
@@ -90,7 +92,7 @@ def _zone_view(context: BotContext, actor: Actor, state_i: int, street_i: int, c
     lines = [texts.CASES_TITLE.format(zone=zone or texts.CASES_ALL_ZONES, filters=filters_text, count=len(leads))]
     for lead in leads[:SHOWN]:
         reporter: Person | None = reporters.get(lead.reporter_id)
-        lines.append(texts.CASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=item_short(lead),
+        lines.append((texts.CASES_UNREACHED if lead.id in unreached else "") + texts.CASES_LINE.format(number=lead.number, state=lead.state, street=lead.street, item=item_short(lead),
                                              reporter=esc(reporter.name if reporter else "?"), when=local(lead.reported_at, tz)))
     if not leads:
         lines.append(texts.CASES_EMPTY)

@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 import texts
 from db import cases as lead_db
 from db import outbox
+from db import people as people_db
 from db.cases import Lead
 from db.models import Person
 from handlers import lookup
@@ -99,7 +100,15 @@ def routed_people(session: Session, *, basis: Basis, street: str, zone: str, dep
 
 
 def names(people: Sequence[Person]) -> str:
-    return "、".join(esc(p.name) for p in people) or texts.CASE_NOBODY
+    """The people a notice goes to, each marked when the bot cannot (surely) reach them."""
+    return "、".join(reach_name(p) for p in people) or texts.CASE_NOBODY
+
+
+def reach_name(person: Person) -> str:
+    state = people_db.reach(person)
+    template = {people_db.NOT_STARTED: texts.REACH_NOT_STARTED, people_db.UNBOUND: texts.REACH_UNBOUND,
+                people_db.INACTIVE: texts.REACH_INACTIVE}.get(state, "{name}")
+    return template.format(name=esc(person.name))
 
 
 def lead_consequence(lead: Lead) -> Consequence:

@@ -50,6 +50,7 @@ from handlers.case_views import (
 )
 from handlers.common import esc
 from handlers.context import Actor, BotContext
+from handlers.notice_failures import alert_if_unreached
 from knowledge.cases import (
     MAX_DESCRIPTION,
     MAX_PHOTO_BYTES,
@@ -807,10 +808,11 @@ async def _file(update: Update, context: BotContext, draft: dict[str, Any], acto
         lead_db.file_lead(session=session, lead=lead, photos=photos, local_day=datetime.now(tz).date(),
                           actor_telegram_id=actor.telegram_id)
         notify_handlers(session, lead, people, tz)
+        unreached = alert_if_unreached(session, lead, people)
         lead_db.delete_draft(session=session, reporter_id=actor.person_id)
         number, line, recipients = lead.number, _consequence_line(lead), names(people)
     wake_delivery(context)
-    await _send(update, context, texts.CASE_FILED.format(number=number, consequence=line, recipients=recipients),
+    await _send(update, context, texts.CASE_FILED.format(number=number, consequence=line, recipients=recipients + unreached),
                 keyboards.main_menu(actor.role))
     return ConversationHandler.END
 

@@ -18,13 +18,13 @@ from telegram.ext import Application, ContextTypes
 
 import texts
 from db import actions as acts
-from db import outbox
+from db import outbox, people
 from db.actions import ActionRecipient, ActionStatus, Delivery, JointAction, Response
 from db.models import ClockItem, OutboxMessage, Person, Role, utcnow
 from handlers.callbacks import encode
 from handlers.common import clip, esc, name_list
 from jobs import clock
-from jobs.delivery import register_change_hook, register_failure_hook
+from jobs.delivery import register_change_hook, register_failure_hook, register_version_lookup
 from knowledge.timeparse import TimeParseError, parse_when
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ REF_ACTION = "action"  # clock items
 KIND_NUDGE = "dispatch.nudge"
 KIND_REMIND = "dispatch.remind"
 ESCALATION_ROUND = 3
+ORPHAN_SCAN = timedelta(seconds=10)  # how often the board job looks for boards of deactivated creators
 
 
 def fmt_when(at: datetime, tz: ZoneInfo) -> str:
@@ -96,17 +97,17 @@ def enqueue_notices(session: Session, action: JointAction, tz: ZoneInfo, *, pref
     text = notice_text(session, action, tz, prefix=prefix)
     count = 0
     for row, person in acts.recipients_of(session=session, action_id=action.id or 0):
-        if person.telegram_id is None or row.delivery == Delivery.FAILED and row.delivery_error == "unbound":
+        if person.telegram_id is None or not person.active or row.delivery == Delivery.FAILED and row.delivery_error == "unbound":
             continue
         key = f"dsp:{action.id}:v{action.version}:{row.id}"
         ref = f"{action.id}:{row.id}"
         outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
                        reply_markup=notice_markup(row.id or 0, action.version), ref_type=REF_NOTICE, ref_id=ref,
-                       dedupe_key=key)
+                       dedupe_key=key, ref_version=action.version)
         if action.latitude is not None and action.longitude is not None:
             outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, method="send_location",
                            payload={"latitude": action.latitude, "longitude": action.longitude},
-                           ref_type=REF_NOTICE, ref_id=ref, dedupe_key=key + ":loc")
+                           ref_type=REF_NOTICE, ref_id=ref, dedupe_key=key + ":loc", ref_version=action.version)
         count += 1
     return count
 
@@ -124,14 +125,33 @@ def schedule_clock(session: Session, action: JointAction, *, nudge_minutes: floa
                        ref_type=REF_ACTION, ref_id=action.id, payload={"version": action.version})
 
 
+def dispatcher_of(session: Session, action: JointAction) -> tuple[int, int | None] | None:
+    """(chat, person) that gets the dispatcher's messages and the board: the creator while active;
+    once deactivated, the zone's coordinator, else an admin (None: nobody can be reached)."""
+    if action.created_by is None:
+        return action.created_by_telegram_id, None  # an admin by ADMIN_TELEGRAM_IDS, not on the roster
+    creator = session.get(Person, action.created_by)
+    if creator is not None and creator.active and creator.telegram_id is not None:
+        return creator.telegram_id, creator.id
+    zone = action.zone or (creator.zone if creator else None)
+    for person in people.who_can_act(session=session, zone=zone, exclude={action.created_by}):
+        assert person.telegram_id is not None
+        return person.telegram_id, person.id
+    return None
+
+
 def tell_coordinator(session: Session, action: JointAction, text: str, key: str) -> None:
-    outbox.enqueue(session=session, chat_id=action.created_by_telegram_id, person_id=action.created_by, text=text,
+    target = dispatcher_of(session, action)
+    if target is None:
+        log.warning("action %s: nobody to tell (dispatcher deactivated, no coordinator or admin)", action.number)
+        return
+    outbox.enqueue(session=session, chat_id=target[0], person_id=target[1], text=text,
                    ref_type=REF_COORD, ref_id=action.id, dedupe_key=key)
 
 
 def silent_recipients(session: Session, action_id: int) -> list[tuple[ActionRecipient, Person]]:
     return [(r, p) for r, p in acts.recipients_of(session=session, action_id=action_id)
-            if r.response == Response.NONE and r.delivery != Delivery.FAILED and p.telegram_id is not None]
+            if r.response == Response.NONE and r.delivery != Delivery.FAILED and p.telegram_id is not None and p.active]
 
 
 def nudge_silent(session: Session, action: JointAction, tz: ZoneInfo, *, tag: str, late: bool = False) -> int:
@@ -142,7 +162,8 @@ def nudge_silent(session: Session, action: JointAction, tz: ZoneInfo, *, tag: st
     for row, person in silent_recipients(session, action.id or 0):
         created = outbox.enqueue(session=session, chat_id=person.telegram_id or 0, person_id=person.id, text=text,
                                  reply_markup=notice_markup(row.id or 0, action.version), ref_type=REF_NOTICE,
-                                 ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:{tag}:{row.id}")
+                                 ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:{tag}:{row.id}",
+                                 ref_version=action.version)
         if created is not None:
             row.nudges_sent += 1
             session.add(row)
@@ -160,8 +181,9 @@ def escalate(session: Session, action: JointAction, tz: ZoneInfo) -> int:
             leader = session.exec(select(Person).where(
                 Person.active == True, Person.role == Role.COORDINATOR, Person.street == person.street,  # noqa: E712
                 Person.telegram_id != None, Person.id != action.created_by)).first()  # noqa: E711
-        target = (leader.telegram_id, leader.id) if leader and leader.telegram_id else (action.created_by_telegram_id, action.created_by)
-        by_target.setdefault(target, []).append(person.name)  # type: ignore[arg-type]
+        target = (leader.telegram_id, leader.id) if leader and leader.telegram_id else dispatcher_of(session, action)
+        if target is not None:
+            by_target.setdefault(target, []).append(person.name)  # type: ignore[arg-type]
         row.escalated_at = utcnow()
         session.add(row)
     for (chat_id, person_id), names in by_target.items():
@@ -215,9 +237,10 @@ def _handle_remind(session: Session, item: ClockItem, firing: clock.Firing) -> s
     if firing.late:
         text = texts.DSP_LATE_PREFIX + text
     for row, person in acts.recipients_of(session=session, action_id=action.id or 0):
-        if row.response == Response.ACK and person.telegram_id is not None:
+        if row.response == Response.ACK and person.telegram_id is not None and person.active:
             outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text, ref_type=REF_NOTICE,
-                           ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:v{action.version}:remind:{row.id}")
+                           ref_id=f"{action.id}:{row.id}", dedupe_key=f"dsp:{action.id}:v{action.version}:remind:{row.id}",
+                           ref_version=action.version)
     return None
 
 
@@ -268,6 +291,15 @@ def _on_change(row: OutboxMessage) -> None:
 register_change_hook(REF_NOTICE, _on_change)
 
 
+def _notice_version(session: Session, row: OutboxMessage) -> int | None:
+    """The worker asks before each send: is the action still active and at this version?"""
+    action_id = (row.ref_id or "").split(":")[0]
+    return acts.live_version(session=session, action_id=int(action_id)) if action_id.isdigit() else None
+
+
+register_version_lookup(REF_NOTICE, _notice_version)
+
+
 # ------------------------------------------------------------------------------ the live board
 
 
@@ -315,12 +347,21 @@ def board_markup(action: JointAction) -> InlineKeyboardMarkup | None:
     ])
 
 
+def _may_manage(session: Session, action: JointAction, person_id: int | None) -> bool:
+    """The board's buttons work for its dispatcher and for admins (handlers.dispatch_answers)."""
+    if person_id is None or person_id == action.created_by:
+        return True
+    holder = session.get(Person, person_id)
+    return holder is not None and holder.role == Role.ADMIN
+
+
 class BoardRefresher:
     """Collects actions whose board changed; a repeating job edits each at most once per interval."""
 
     def __init__(self) -> None:
         self._dirty: set[int] = set()
         self._lock = threading.Lock()
+        self._last_orphan_scan: datetime | None = None
 
     def mark(self, action_id: int) -> None:
         with self._lock:
@@ -333,6 +374,7 @@ class BoardRefresher:
 
     async def flush(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         services = context.application.bot_data["services"]
+        self._mark_orphaned(services.db)
         for action_id in self.take():
             with services.db.session() as session:
                 action = session.get(JointAction, action_id)
@@ -341,6 +383,12 @@ class BoardRefresher:
                 text = board_text(session, action, services.settings.tz)
                 markup = board_markup(action)
                 chat_id, message_id = action.board_chat_id, action.board_message_id
+                target = dispatcher_of(session, action)
+                if target is not None and not _may_manage(session, action, target[1]):
+                    markup = None  # a coordinator who took the board over sees it; the buttons are the dispatcher's
+            if target is None or target[0] != chat_id:  # the dispatcher was deactivated: never edit there again
+                await self._move(context, services, action_id, target, text, markup)
+                continue
             try:
                 await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
             except BadRequest as exc:
@@ -351,6 +399,42 @@ class BoardRefresher:
             except TelegramError as exc:
                 log.warning("board %s not edited: %s", action_id, exc)
                 self.mark(action_id)
+
+
+    def _mark_orphaned(self, db) -> None:  # type: ignore[no-untyped-def]
+        """Every ORPHAN_SCAN seconds: boards of live actions whose creator was deactivated are
+        marked, so the next flush moves them (a roster import knows nothing of boards)."""
+        now = utcnow()
+        if self._last_orphan_scan is not None and now - self._last_orphan_scan < ORPHAN_SCAN:
+            return
+        self._last_orphan_scan = now
+        with db.session() as session:
+            orphaned = session.exec(select(JointAction.id).where(
+                JointAction.status == ActionStatus.ACTIVE, JointAction.board_chat_id != None,  # noqa: E711
+                JointAction.created_by == Person.id, Person.active == False,  # noqa: E712
+                JointAction.board_chat_id == Person.telegram_id)).all()
+        for action_id in orphaned:
+            self.mark(action_id)
+
+    async def _move(self, context: ContextTypes.DEFAULT_TYPE, services, action_id: int,  # type: ignore[no-untyped-def]
+                    target: tuple[int, int | None] | None, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        """Post the board anew in the chat of whoever took over (the zone's coordinator, else an
+        admin) and follow that message from now on; the old chat is no longer edited."""
+        sent = None
+        if target is not None:
+            try:
+                sent = await context.bot.send_message(target[0], texts.DSP_BOARD_MOVED + text, reply_markup=markup)
+            except RetryAfter:
+                self.mark(action_id)
+                return
+            except TelegramError as exc:
+                log.warning("board %s not moved: %s", action_id, exc)
+        with services.db.session() as session:
+            action = session.get(JointAction, action_id)
+            if action is not None:
+                action.board_chat_id = sent.chat_id if sent is not None else None
+                action.board_message_id = sent.message_id if sent is not None else None
+                session.add(action)
 
 
 BOARD = BoardRefresher()

@@ -137,6 +137,8 @@ def _resolve_actor(db: Database, user_id: int, full_name: str, admin_ids: frozen
                          street=None, zone=None, department=None), False
         return None, False
     actor = Actor.from_person(person)
+    if not person.activated:
+        people.mark_activated_by_id(db, person.id)  # wrote to the bot: no longer 未激活
     if actor.role != Role.ADMIN and user_id in admin_ids:
         with db.session() as session:
             bootstrap = not people.has_active_admin(session=session)

@@ -1,7 +1,7 @@
 """thesaurus words
 
 Revision ID: 0012_thesaurus
-Revises: 0009_boundaries
+Revises: 0010_delivery
 Create Date: 2026-12-03 05:35:37.576878
 """
 
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes  # noqa: F401  (autogenerate renders AutoString/UTC
 from alembic import op
 
 revision = '0012_thesaurus'
-down_revision = '0009_boundaries'
+down_revision = '0010_delivery'
 branch_labels = None
 depends_on = None
 

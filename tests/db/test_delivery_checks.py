@@ -1,0 +1,357 @@
+"""What the outbox worker re-checks right before each send (issue 13.7, 13.12), who hears of a
+failed notice (13.5), and how quickly a delayed row is retried (14.1), on both backends."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlmodel import select
+from telegram import Bot
+
+import handlers.notice_failures  # noqa: F401  (registers the default failure hook)
+from db import actions as acts
+from db import outbox
+from db import people as people_db
+from db.actions import ActionStatus, JointAction, Scope
+from db.cases import Lead
+from db.engine import Database
+from db.models import OutboxMessage, OutboxStatus, Person, utcnow
+from handlers import dispatch_notices as notices
+from handlers.case_views import names
+from jobs.delivery import DeliveryWorker
+from knowledge.streets import zone_of
+from sandbox.emulator import BotApiEmulator
+from sandbox.records import Faults
+from tests.e2e.harness import ROSTER, TEST_TOKEN, Member, seed_roster
+
+TZ = ZoneInfo("Asia/Shanghai")
+SECOND_COORDINATOR = Member("coord2", "江南协调员二", "13900000011", "coordinator", None, "江南新区", "直属二中队", 1011)
+
+
+async def _emulator(faults: Faults | None = None) -> BotApiEmulator:
+    emu = BotApiEmulator(faults=faults)
+    await emu.start()
+    for m in (*ROSTER, SECOND_COORDINATOR):
+        if m.telegram_id:
+            emu.register_user({"id": m.telegram_id, "is_bot": False, "first_name": m.name})
+    return emu
+
+
+def _person(db: Database, name: str) -> Person:
+    with db.session() as session:
+        person = session.exec(select(Person).where(Person.name == name)).one()
+        session.expunge(person)
+        return person
+
+
+def _create_action(db: Database, *, created_by: int | None = None) -> JointAction:
+    with db.session() as session:
+        people = acts.resolve_recipients(session=session, scope=Scope(kind="zone", zone="江南新区"), zone_of=zone_of)
+        action = JointAction(number="", created_by=created_by, created_by_telegram_id=1005, scope_kind="zone",
+                             zone="江南新区", starts_at=utcnow() + timedelta(hours=3), place_text="浮桥",
+                             off_plan_reason="临时任务：测试", lead_department="区市场监督管理局", task="检查")
+        action, _ = acts.create_action(session=session, action=action, recipients=people, local_day=date(2026, 12, 3),
+                                       actor_person_id=created_by)
+        notices.enqueue_notices(session, action, TZ)
+        return action
+
+
+def _sent_to(emu: BotApiEmulator, chat_id: int) -> list[str]:
+    return [r.text for r in emu.sent_log if r.chat_id == chat_id and r.method.lower() == "sendmessage"]
+
+
+def _rows(db: Database) -> dict[int, OutboxMessage]:
+    with db.session() as session:
+        return {r.chat_id: r for r in session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()}
+
+
+async def _drain(db: Database, emu: BotApiEmulator, rounds: int = 1) -> None:
+    async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+        worker = DeliveryWorker(bot, db, per_chat_interval=0.0)
+        for _ in range(rounds):
+            await worker.drain_once()
+
+
+# ------------------------------------------------------------------ 13.12: an outdated notice stays unsent
+
+
+async def _notice_delayed_then(db: Database, change) -> tuple[BotApiEmulator, dict[int, OutboxMessage]]:  # type: ignore[no-untyped-def]
+    seed_roster(db)
+    action = _create_action(db)
+    emu = await _emulator()
+    emu.fail_next("sendMessage", 429, retry_after=1, chat_id=1001)  # the row is in flight when the 429 comes
+    try:
+        await _drain(db, emu)
+        assert _rows(db)[1001].status == OutboxStatus.PENDING
+        with db.session() as session:  # the edit or cancel lands while the row waits out its retry_after
+            change(session.get(JointAction, action.id))
+        await asyncio.sleep(1.2)
+        await _drain(db, emu)
+    finally:
+        await emu.stop()
+    return emu, _rows(db)
+
+
+async def test_a_notice_of_an_edited_action_is_not_sent_after_its_429(db: Database) -> None:
+    def edit(action: JointAction) -> None:
+        action.version += 1  # time or place changed; the new notice has its own row
+
+    emu, rows = await _notice_delayed_then(db, edit)
+    assert _sent_to(emu, 1001) == []  # 浮桥队员甲 never sees the old time
+    assert rows[1001].status == OutboxStatus.CANCELLED and rows[1001].last_error.startswith("stale")  # type: ignore[union-attr]
+    assert len(_sent_to(emu, 1002)) == 1
+
+
+async def test_a_notice_of_a_cancelled_action_is_not_sent_after_its_429(db: Database) -> None:
+    def cancel(action: JointAction) -> None:
+        action.status = ActionStatus.CANCELLED
+
+    emu, rows = await _notice_delayed_then(db, cancel)
+    assert _sent_to(emu, 1001) == []
+    assert rows[1001].status == OutboxStatus.CANCELLED
+
+
+async def test_a_row_cancelled_while_in_flight_is_not_revived_by_its_429(db: Database) -> None:
+    with db.session() as session:
+        outbox.enqueue(session=session, chat_id=1001, text="x")
+    worker = DeliveryWorker(Bot(TEST_TOKEN), db)
+    [row] = worker._claim()
+    with db.session() as session:  # the feature cancels it (e.g. 取消行动) while the HTTP call is out
+        fresh = session.get(OutboxMessage, row.id)
+        fresh.status = OutboxStatus.CANCELLED  # type: ignore[union-attr]
+    worker._finish(row, OutboxStatus.PENDING, error="429 retry_after=1", next_in=1)
+    assert _rows(db)[1001].status == OutboxStatus.CANCELLED
+
+
+# ------------------------------------------------------------------ 13.7: deactivated people get nothing
+
+
+async def test_a_person_deactivated_after_queueing_gets_nothing(db: Database) -> None:
+    seed_roster(db)
+    _create_action(db)
+    with db.session() as session:
+        officer = session.exec(select(Person).where(Person.name == "浮桥队员甲")).one()
+        officer.active = False  # roster import: 浮桥队员甲 left
+    emu = await _emulator()
+    try:
+        await _drain(db, emu)
+    finally:
+        await emu.stop()
+    rows = _rows(db)
+    assert _sent_to(emu, 1001) == []
+    assert rows[1001].status == OutboxStatus.CANCELLED and rows[1001].last_error.startswith("inactive")  # type: ignore[union-attr]
+    assert rows[1002].status == OutboxStatus.SENT
+
+
+def test_nudges_and_escalations_skip_deactivated_people(db: Database) -> None:
+    seed_roster(db)
+    action = _create_action(db)
+    with db.session() as session:
+        for row in session.exec(select(OutboxMessage)).all():
+            session.delete(row)
+        officer = session.exec(select(Person).where(Person.name == "浮桥队员甲")).one()
+        officer.active = False
+    with db.session() as session:
+        fresh = session.get(JointAction, action.id)
+        assert fresh is not None
+        nudged = notices.nudge_silent(session, fresh, TZ, tag="t1")
+        silent = {p.name for _r, p in notices.silent_recipients(session, fresh.id or 0)}
+        notices.escalate(session, fresh, TZ)
+        escalations = [r.payload["text"] for r in session.exec(select(OutboxMessage)).all() if "催" in r.payload.get("text", "") or r.ref_type == notices.REF_COORD]
+    assert "浮桥队员甲" not in silent and nudged == len(silent)
+    assert all("浮桥队员甲" not in text for text in escalations)
+    assert 1001 not in _rows(db)
+
+
+def test_a_deactivated_dispatcher_is_replaced_by_the_zone_coordinator(db: Database) -> None:
+    seed_roster(db, (*ROSTER, SECOND_COORDINATOR))
+    creator = _person(db, "江南协调员")
+    action = _create_action(db, created_by=creator.id)
+    with db.session() as session:
+        assert notices.dispatcher_of(session, session.get(JointAction, action.id)) == (1005, creator.id)
+        session.get(Person, creator.id).active = False  # type: ignore[union-attr]
+    with db.session() as session:
+        fresh = session.get(JointAction, action.id)
+        notices.tell_coordinator(session, fresh, "测试：有人未读", key="t:esc")  # type: ignore[arg-type]
+    with db.session() as session:
+        told = session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key == "t:esc")).one()
+    assert told.chat_id == 1011  # the other 江南新区 coordinator, not the one who left
+
+
+async def test_the_board_moves_out_of_a_deactivated_creators_chat(db: Database) -> None:
+    seed_roster(db, (*ROSTER, SECOND_COORDINATOR))
+    creator = _person(db, "江南协调员")
+    action = _create_action(db, created_by=creator.id)
+    emu = await _emulator()
+    try:
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            board = await bot.send_message(1005, "看板")
+            with db.session() as session:
+                fresh = session.get(JointAction, action.id)
+                fresh.board_chat_id, fresh.board_message_id = 1005, board.message_id  # type: ignore[union-attr]
+                session.get(Person, creator.id).active = False  # type: ignore[union-attr]
+            services = SimpleNamespace(db=db, settings=SimpleNamespace(tz=TZ))
+            context = SimpleNamespace(application=SimpleNamespace(bot_data={"services": services}), bot=bot)
+            refresher = notices.BoardRefresher()
+            await refresher.flush(context)  # type: ignore[arg-type]  # finds the orphaned board itself
+            await refresher.flush(context)  # type: ignore[arg-type]
+    finally:
+        await emu.stop()
+    with db.session() as session:
+        moved = session.get(JointAction, action.id)
+    assert moved is not None and moved.board_chat_id == 1011
+    boards = _sent_to(emu, 1011)
+    assert len(boards) == 1 and "移交给您" in boards[0] and action.number in boards[0]
+    assert emu.message(1005, board.message_id).edits == []  # type: ignore[union-attr]  # never edited there again
+
+
+# ------------------------------------------------------------------ 13.5: a failed notice reaches someone
+
+
+async def test_a_failed_meeting_notice_reaches_the_zone_coordinator(db: Database) -> None:
+    seed_roster(db)
+    officer = _person(db, "浮桥队员甲")
+    with db.session() as session:
+        outbox.enqueue(session=session, chat_id=1001, person_id=officer.id, text="会议通知", ref_type="meeting", ref_id=7)
+    emu = await _emulator(Faults(blocked_user_ids={1001}))
+    try:
+        await _drain(db, emu, rounds=2)  # the 403, then the notice to the coordinator
+    finally:
+        await emu.stop()
+    told = _sent_to(emu, 1005)
+    assert len(told) == 1 and "浮桥队员甲" in told[0] and "已屏蔽机器人" in told[0] and "会议通知" in told[0]
+
+
+async def test_without_a_zone_coordinator_an_admin_is_told(db: Database) -> None:
+    seed_roster(db)
+    coordinator = _person(db, "江南协调员")
+    with db.session() as session:
+        session.get(Person, coordinator.id).active = False  # type: ignore[union-attr]
+        officer = session.exec(select(Person).where(Person.name == "浮桥队员甲")).one()
+        outbox.enqueue(session=session, chat_id=1001, person_id=officer.id, text="决议", ref_type="decision", ref_id=3)
+    emu = await _emulator(Faults(blocked_user_ids={1001}))
+    try:
+        await _drain(db, emu, rounds=2)
+    finally:
+        await emu.stop()
+    assert len(_sent_to(emu, 1009)) == 1 and _sent_to(emu, 1005) == []
+
+
+def test_an_imported_account_that_never_wrote_is_shown_as_not_activated(db: Database) -> None:
+    seed_roster(db)
+    with db.session() as session:
+        officer = session.exec(select(Person).where(Person.name == "浮桥队员甲")).one()
+        unbound = session.exec(select(Person).where(Person.name == "未绑定队员")).one()
+        assert people_db.reach(officer) == people_db.NOT_STARTED
+        shown = names([officer, unbound])
+        people_db.mark_activated(session=session, person=officer)
+        assert people_db.reach(officer) == people_db.REACHABLE
+        assert names([officer]) == "浮桥队员甲"
+    assert "浮桥队员甲（未激活" in shown and "未绑定队员（未绑定" in shown
+
+
+async def test_a_delivered_notice_marks_its_person_activated(db: Database) -> None:
+    seed_roster(db)
+    officer = _person(db, "浮桥队员甲")
+    with db.session() as session:
+        outbox.enqueue(session=session, chat_id=1001, person_id=officer.id, text="x")
+    emu = await _emulator()
+    try:
+        await _drain(db, emu)
+    finally:
+        await emu.stop()
+    assert _person(db, "浮桥队员甲").activated_at is not None
+
+
+# ------------------------------------------------------------------ 14.1: a retry goes out when it is due
+
+
+async def test_a_429_row_is_retried_when_due_not_at_the_next_idle_poll(db: Database) -> None:
+    """The worker sleeps until the earliest due row, not a fixed idle period: with a 5 s idle
+    period the retry after a 1 s retry_after still leaves about 1 s after the 429."""
+    emu = await _emulator(Faults(global_per_second=30, per_chat_per_second=1))
+    emu.fail_next("sendMessage", 429, retry_after=1, chat_id=1001)
+    try:
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            worker = DeliveryWorker(bot, db, idle_seconds=5.0)
+            worker.start()
+            started = time.monotonic()
+            with db.session() as session:
+                for chat in (1001, 1002, 1003):
+                    outbox.enqueue(session=session, chat_id=chat, text=f"通知 {chat}")
+            worker.wake()
+            while len([r for r in emu.sent_log if r.method.lower() == "sendmessage"]) < 3 and time.monotonic() - started < 15:
+                await asyncio.sleep(0.02)
+            await worker.stop()
+    finally:
+        await emu.stop()
+    [retried] = [r for r in emu.sent_log if r.chat_id == 1001]
+    assert retried.at - started < 2.0  # 1 s retry_after + margin; the old 5 s idle poll took ≥ 5 s
+
+
+async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> None:
+    """Four chats in a row answered 429: the bot as a whole is throttled, so the worker stops
+    sending for a moment instead of earning a 429 on every following row."""
+    emu = await _emulator()
+    emu.fail_next("sendMessage", 429, retry_after=5, times=4)
+    chats = (1001, 1002, 1003, 1004, 1005, 1006, 1007, 1009)
+    try:
+        with db.session() as session:
+            for chat in chats:
+                outbox.enqueue(session=session, chat_id=chat, text=f"通知 {chat}")
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            worker = DeliveryWorker(bot, db, per_chat_interval=0.0)
+            started = time.monotonic()
+            await worker.drain_once()
+    finally:
+        await emu.stop()
+    delivered = [r for r in emu.sent_log if r.method.lower() == "sendmessage"]
+    assert emu.stats.answered_429 == 4 and len(delivered) == 4
+    first = min(r.at for r in delivered) - started
+    assert 0.9 <= first < 3  # the other four waited out a short pause (not the 5 s of the blocked chats)
+
+
+def _lead(db: Database, number: str, routed: list[Person]) -> Lead:
+    reporter = _person(db, "浮桥队员甲")
+    with db.session() as session:
+        lead = Lead(number=number, reporter_id=reporter.id or 0, discovered_at=utcnow(), street="浮桥街道", zone="江南新区",
+                    description="测试", item_name="占道经营", status_at_filing="已赋权", basis="已赋权",
+                    routed_to=[p.id for p in routed])
+        session.add(lead)
+        session.flush()
+        session.expunge(lead)
+        return lead
+
+
+def test_a_lead_nobody_can_receive_is_reported_at_once_and_flagged(db: Database) -> None:
+    seed_roster(db)
+    unbound = _person(db, "未绑定队员")
+    lead = _lead(db, "XS-20261203-001", [unbound])
+    officer2 = _person(db, "江南队员乙")
+    reachable = _lead(db, "XS-20261203-002", [officer2])
+    with db.session() as session:
+        line = handlers.notice_failures.alert_if_unreached(session, lead, [unbound])
+        assert handlers.notice_failures.alert_if_unreached(session, reachable, [officer2]) == ""
+    assert "已转告：江南协调员" in line
+    with db.session() as session:
+        told = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1005)).one()
+        flagged = handlers.notice_failures.unreached_leads(session, [lead, reachable])
+    assert "XS-20261203-001" in told.payload["text"] and "未绑定队员" in told.payload["text"]
+    assert flagged == {lead.id}
+
+
+def test_a_lead_whose_only_notice_failed_is_flagged(db: Database) -> None:
+    seed_roster(db)
+    handler = _person(db, "江南队员乙")
+    lead = _lead(db, "XS-20261203-003", [handler])
+    with db.session() as session:
+        row = outbox.enqueue(session=session, chat_id=1002, person_id=handler.id, text="线索", ref_type="lead",
+                             ref_id=lead.number)
+        assert row is not None
+        row.status = OutboxStatus.FAILED
+    with db.session() as session:
+        assert handlers.notice_failures.unreached_leads(session, [lead]) == {lead.id}
