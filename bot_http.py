@@ -108,16 +108,17 @@ class AiohttpRequest(BaseRequest):
 
 def _without_path(text: str, url: str) -> str:
     """The text with the URL's path (bot token and method) replaced, in raw and normalized forms."""
-    scheme, sep, rest = url.partition("://")
+    _scheme, sep, rest = url.partition("://")
     path = rest[rest.find("/"):] if sep and "/" in rest else url
-    forms = {url, path}
+    origin = url[: len(url) - len(path)]  # scheme://host:port, empty when the URL has no path
+    hidden = {url: origin + "/…", path: "/…"}
     try:
         parsed = yarl.URL(url)
-        forms |= {str(parsed), parsed.path, parsed.raw_path}
+        hidden |= {str(parsed): origin + "/…", parsed.path: "/…", parsed.raw_path: "/…"}
     except (TypeError, ValueError):
         pass
-    for form in sorted((f for f in forms if len(f) > 1), key=len, reverse=True):
-        text = text.replace(form, "/<token>/…")
+    for form in sorted((f for f in hidden if len(f) > 1), key=len, reverse=True):
+        text = text.replace(form, hidden[form])
     return _TOKEN_SHAPED.sub("<token>", text)
 
 
