@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
@@ -122,6 +123,15 @@ async def _post_shutdown(app: Application) -> None:
     if worker is not None:
         await worker.stop()
     services.db.dispose()
+    await _close_bot_request(app)
+
+
+async def _close_bot_request(app: Application) -> None:
+    """Close the Bot API session even when start-up failed: PTB shuts the bot's requests down only
+    after a successful initialize, and an aiohttp session left open logs an 'Unclosed client
+    session' error under the one start-up failure line (PTB runs post_shutdown either way in
+    webhook mode; serve_polling calls this itself). A second call does nothing."""
+    await app.bot.request.shutdown()
 
 
 async def serve_polling(app: Application, settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -142,6 +152,14 @@ async def serve_polling(app: Application, settings: Settings, stop: asyncio.Even
         else:
             log.warning("polling error: %s", exc)
 
+    try:
+        await _serve_polling(app, settings, stop, on_poll_error)
+    finally:
+        await _close_bot_request(app)
+
+
+async def _serve_polling(app: Application, settings: Settings, stop: asyncio.Event,
+                         on_poll_error: Callable[[TelegramError], None]) -> None:
     async with app:
         await _post_init(app)
         await app.start()

@@ -17,6 +17,7 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from config import WEBHOOK_SECRET_MIN, Settings
 from logs import redact, setup_logging
@@ -52,6 +53,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     if settings.webhook_url:
         from telegram import Update
 
+        _initialize_for_webhook(app)
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.port,
@@ -63,6 +65,23 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         return 0
     asyncio.run(serve_polling(app, settings))
     return 3 if app.bot_data.get("conflict") else 0
+
+
+def _initialize_for_webhook(app: Any) -> None:
+    """Initialize (getMe) before run_webhook, on the loop it then uses: PTB's own start logs a
+    failed initialize with a full traceback. Here a failure closes what was opened and reaches
+    main's one start-up line; on success run_webhook finds the application initialized."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(app.initialize())
+    except BaseException:
+        try:
+            if app.post_shutdown is not None:  # closes the Bot API session and the database
+                loop.run_until_complete(app.post_shutdown(app))
+        finally:
+            loop.close()
+        raise
 
 
 def cmd_demo(settings: Settings, _args: argparse.Namespace) -> int:

@@ -13,13 +13,17 @@ httpx request (one call per batch of updates).
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
+import yarl
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 IN_FLIGHT = 16
+_TOKEN_SHAPED = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 
 
 class AiohttpRequest(BaseRequest):
@@ -95,8 +99,27 @@ class AiohttpRequest(BaseRequest):
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
-        except aiohttp.ClientError as exc:  # the message names host and port, never the URL path (token)
-            raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
+        except aiohttp.ClientError as exc:
+            # Some aiohttp messages quote the whole URL (a bad scheme, "Can not write request body
+            # for <url>"); its path holds the token, and the message reaches stored delivery
+            # errors that coordinators see. Keep host and port, drop the path.
+            raise NetworkError(_without_path(f"aiohttp.{exc.__class__.__name__}: {exc}", url)) from exc
+
+
+def _without_path(text: str, url: str) -> str:
+    """The text with the URL's path (bot token and method) replaced, in raw and normalized forms."""
+    _scheme, sep, rest = url.partition("://")
+    path = rest[rest.find("/"):] if sep and "/" in rest else url
+    origin = url[: len(url) - len(path)]  # scheme://host:port, empty when the URL has no path
+    hidden = {url: origin + "/…", path: "/…"}
+    try:
+        parsed = yarl.URL(url)
+        hidden |= {str(parsed): origin + "/…", parsed.path: "/…", parsed.raw_path: "/…"}
+    except (TypeError, ValueError):
+        pass
+    for form in sorted((f for f in hidden if len(f) > 1), key=len, reverse=True):
+        text = text.replace(form, hidden[form])
+    return _TOKEN_SHAPED.sub("<token>", text)
 
 
 def _value(given: ODVInput[float], default: float | None) -> float | None:

@@ -47,8 +47,12 @@ class FloodGate:
     def __len__(self) -> int:
         return len(self._users)
 
-    def check(self, user_id: int, now: float | None = None) -> Verdict:
-        """Return 'ok', 'warn' (first excess in this window) or 'drop'."""
+    def check(self, user_id: int, now: float | None = None, *, can_warn: bool = True) -> Verdict:
+        """Return 'ok', 'warn' (first excess in this window) or 'drop'.
+
+        `can_warn` is False for updates the warning cannot answer (group messages, inline
+        queries): they are dropped without spending the window's one warning, so the user's
+        next private message over the limit still explains why it went unanswered."""
         now = time.monotonic() if now is None else now
         self._forget_idle(now)
         entry = self._users.pop(user_id, None)
@@ -61,7 +65,7 @@ class FloodGate:
         stamps.append(now)  # dropped updates count too: a steady flood stays dropped
         if len(stamps) <= self.max_updates:
             return "ok"
-        if now - entry.warned > self.window:
+        if can_warn and now - entry.warned > self.window:
             entry.warned = now
             return "warn"
         return "drop"

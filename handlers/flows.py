@@ -100,8 +100,13 @@ class Flow(ConversationHandler):
 
 
 def waiting(flows: list[Flow], update: Update) -> bool:
-    """Whether any flow is in progress for this update's chat and user."""
-    return any(flow.state_for(update) is not None for flow in flows)
+    """Whether any flow waits for this user's answer. A passive step (the /meeting list) waits
+    for nothing: a location sent there starts /case, which ends the list as any entry does."""
+    for flow in flows:
+        state = flow.state_for(update)
+        if state is not None and state not in flow.passive_states:
+            return True
+    return False
 
 
 class LocationEntry(MessageHandler):

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import BaseUpdateProcessor
 
 from handlers.flood import FloodGate
@@ -61,7 +62,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _key(update)
         if self.gate is not None and key is not None:
-            verdict = self.gate.check(key)
+            verdict = self.gate.check(key, can_warn=_in_private_chat(update))
             if verdict != "ok":
                 if inspect.iscoroutine(coroutine):
                     coroutine.close()  # never started: nothing to clean up
@@ -90,6 +91,12 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to tear down."""
+
+
+def _in_private_chat(update: object) -> bool:
+    """Whether flood.warn can answer this update (it writes to private chats only)."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    return chat is not None and chat.type == ChatType.PRIVATE
 
 
 def _key(update: object) -> int | None:

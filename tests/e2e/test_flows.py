@@ -273,3 +273,13 @@ async def test_case_button_steps_answer_typed_text(stack: Stack) -> None:
     await officer.expect_silence(0.5)
     await officer.press("✅ 确认上报")
     await officer.wait_for_text("线索已上报")
+
+
+async def test_a_location_after_a_look_at_the_meeting_list_starts_a_case(stack: Stack) -> None:
+    """The list waits for nothing (a passive step): the location starts /case, not 「不支持」."""
+    coordinator = stack.user("coordinator")
+    await coordinator.send_command("/meeting")
+    await coordinator.wait_for_text("我组织的会议")
+    await coordinator.send_location(*FUQIAO_SPOT, horizontal_accuracy=12)
+    await pick_street(coordinator)
+    await coordinator.wait_for_text("第 2 步")

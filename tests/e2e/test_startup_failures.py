@@ -86,6 +86,16 @@ async def test_rejected_token_is_one_line_without_the_token(db_url: str, tmp_pat
 def test_refused_connection_to_telegram_is_one_line(tmp_path: Path) -> None:
     done = run_bot(tmp_path, TELEGRAM_BASE_URL=f"http://127.0.0.1:{closed_port()}/bot")
     assert_one_clear_line(done, "Telegram")
+    assert "Unclosed" not in done.stderr and "ERROR" not in done.stderr, done.stderr  # the session is closed
+
+
+def test_refused_connection_in_webhook_mode_is_one_line(tmp_path: Path) -> None:
+    """run_webhook's own start logged the failed getMe with a traceback before the line."""
+    done = run_bot(tmp_path, TELEGRAM_BASE_URL=f"http://127.0.0.1:{closed_port()}/bot",
+                   WEBHOOK_URL="https://bot.example.org/telegram", WEBHOOK_SECRET="s3cret_Token-1-0123456789abcdefghij",
+                   PORT=str(closed_port()), WEBHOOK_LISTEN="127.0.0.1")
+    assert_one_clear_line(done, "Telegram")
+    assert "Unclosed" not in done.stderr and "ERROR" not in done.stderr, done.stderr
 
 
 def test_refused_database_is_one_line_without_the_password(tmp_path: Path) -> None:

@@ -83,3 +83,28 @@ async def test_uploads_keep_file_name_type_and_bytes(bot: Bot, emu: BotApiEmulat
     stored = [f for f in emu.files.values() if f.file_name == "导出.xlsx"]
     assert stored and stored[0].data == data
     assert emu.messages(1)[-1].text == "导出"
+
+
+async def test_network_error_messages_never_carry_the_token(bot: Bot, emu: BotApiEmulator,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiohttp quotes the whole URL in some errors (a write that fails mid-upload, a bad scheme in
+    TELEGRAM_BASE_URL); the delivery worker stores and shows those messages to coordinators."""
+    import aiohttp
+
+    request = bot.request
+    assert isinstance(request, AiohttpRequest)
+    secret = TOKEN.split(":")[1]
+    session = request._session
+    assert session is not None
+
+    def broken_write(method: str, url: str, **_kwargs: object) -> object:
+        raise aiohttp.ClientOSError(104, f"Can not write request body for {url}")
+
+    monkeypatch.setattr(session, "request", broken_write)
+    with pytest.raises(NetworkError) as reset:
+        await bot.send_document(1, document=b"x" * 100, filename="导出.xlsx")
+    assert secret not in str(reset.value) and "104" in str(reset.value)
+    monkeypatch.undo()
+    with pytest.raises(NetworkError) as bad_scheme:
+        await request.post(f"htps://api.example/bot{TOKEN}/getMe")
+    assert secret not in str(bad_scheme.value)

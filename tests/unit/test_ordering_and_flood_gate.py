@@ -93,3 +93,36 @@ def test_flood_gate_forgets_idle_users_but_keeps_active_ones() -> None:
     assert gate.check(2, now=30) == "ok" and len(gate) == 1  # user 1 idle for a window: gone
     assert gate.check(1, now=31) == "ok"
 
+
+
+async def test_group_chatter_over_the_limit_does_not_spend_the_private_warning() -> None:
+    """An officer busy in a group (an album of photos) who then writes privately is told once
+    why the bot is silent: the group updates over the limit are dropped without the warning."""
+    warned: list[object] = []
+
+    async def warn(update: object) -> None:
+        warned.append(update)
+
+    gate = FloodGate(max_updates=3, window_seconds=60)
+    processor = PerUserUpdateProcessor(2, gate=gate, warn=warn)
+
+    async def handle() -> None:
+        return None
+
+    def in_group(user_id: int) -> Update:
+        uid = next(_next_id)
+        return Update.de_json({
+            "update_id": uid,
+            "message": {"message_id": uid, "date": 0, "text": "图",
+                        "chat": {"id": -100, "type": "supergroup", "title": "片区群"},
+                        "from": {"id": user_id, "is_bot": False, "first_name": "u"}},
+        }, None)
+
+    for _ in range(5):  # 3 answered, 2 over the limit in the group
+        await processor.process_update(in_group(9), handle())
+    assert warned == []
+    private = update_from(9)
+    await processor.process_update(private, handle())
+    assert warned == [private]  # the private message over the limit gets the one warning
+    await processor.process_update(update_from(9), handle())
+    assert warned == [private]

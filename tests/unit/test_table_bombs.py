@@ -140,3 +140,59 @@ def test_wide_csv_is_capped(tmp_path: Path) -> None:
     result = parse_in_child("roster", path)
     assert result["names"] == ["张三"]
     assert result["grown_kib"] < 50 * 1024, result
+
+
+@pytest.mark.parametrize("kind", ["roster", "catalogue"])
+def test_one_row_of_a_million_cells_is_refused_before_openpyxl_builds_it(tmp_path: Path, kind: str) -> None:
+    """A ~60 KB upload whose row 3 holds a million cells: openpyxl built the whole row (an element
+    and a dict per cell) before any column cap, about 5 s of CPU and 500+ MB (measured unfixed:
+    1.9 million cells, 104 KB file, 10 s CPU, 1 GB RSS)."""
+    cells = '<c r="A3"><v>1</v></c>' * 1_000_000
+    path = bomb(tmp_path / "名册.xlsx", ROSTER_HEADER, ROSTER_ROWS, f'<row r="3">{cells}</row>')
+    assert path.stat().st_size < 100_000
+    result = parse_in_child(kind, path)
+    assert result["names"][0].startswith("refused"), result
+    assert result["cpu"] < 2.0, result
+    assert result["grown_kib"] < 50 * 1024, result
+
+
+def test_an_honest_wide_enough_workbook_still_loads(tmp_path: Path) -> None:
+    rows = [[f"人员{i}", f"139{i:08d}", "执法人员", "浮桥街道", "江南新区"] for i in range(3000)]
+    path = bomb(tmp_path / "名册.xlsx", ROSTER_HEADER, rows, "")
+    assert len(load_roster_file(path)) == 3000
+
+
+def _with_shared_strings(source: Path, target: Path, strings: list[str]) -> Path:
+    """The workbook with its shared strings replaced (and declared, if it had none)."""
+    body = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    table = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+             f' count="{len(strings)}" uniqueCount="{len(strings)}">{body}</sst>')
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == "[Content_Types].xml" and b"sharedStrings" not in data:
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType='
+                                    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            if name == "xl/_rels/workbook.xml.rels" and b"sharedStrings" not in data:
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxmlformats.org/'
+                                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+            if name != "xl/sharedStrings.xml":
+                new.writestr(name, data)
+        new.writestr("xl/sharedStrings.xml", table)
+    return target
+
+
+def test_a_million_shared_strings_are_refused_before_openpyxl_reads_them(tmp_path: Path) -> None:
+    """Unfixed: 2.3 million one-letter shared strings (a 100 KB file) took 26 s of CPU per read."""
+    base = bomb(tmp_path / "base.xlsx", ROSTER_HEADER, ROSTER_ROWS, "")
+    path = _with_shared_strings(base, tmp_path / "名册.xlsx", ["a"] * 1_000_000)
+    assert path.stat().st_size < 100_000
+    result = parse_in_child("roster", path)
+    assert result["names"][0].startswith("refused"), result
+    assert result["cpu"] < 2.0, result
+
+
+def test_many_distinct_shared_strings_of_an_honest_file_still_load(tmp_path: Path) -> None:
+    base = bomb(tmp_path / "base.xlsx", ROSTER_HEADER, ROSTER_ROWS, "")
+    path = _with_shared_strings(base, tmp_path / "名册.xlsx", [f"备注{i}" for i in range(40_000)])
+    assert [row.name for row in load_roster_file(path)] == ["张三", "李四"]
