@@ -29,7 +29,8 @@ _TOKEN_SHAPED = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")
 class AiohttpRequest(BaseRequest):
     """PTB's request interface on aiohttp (already a dependency): same contract as HTTPXRequest,
     a fraction of its CPU per call (C HTTP parser, a simple connection pool). aiohttp has no
-    write timeout; the read timeout (longer for uploads) bounds the wait for each answer."""
+    write timeout; the read timeout (longer for uploads) bounds the wait for each answer, and an
+    upload is capped as a whole (connect + pool + write + read), so a stalled body cannot hang."""
 
     def __init__(
         self,
@@ -39,12 +40,14 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         pool_timeout: float | None = 10.0,
         media_read_timeout: float | None = 20.0,
+        media_write_timeout: float | None = 20.0,
     ) -> None:
         self._in_flight = in_flight
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._pool_timeout = pool_timeout
         self._media_read_timeout = media_read_timeout
+        self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -79,8 +82,12 @@ class AiohttpRequest(BaseRequest):
         read = _value(read_timeout, self._media_read_timeout if files else self._read_timeout)
         connect = _value(connect_timeout, self._connect_timeout)
         pool = _value(pool_timeout, self._pool_timeout)
+        total = None
+        if files:  # aiohttp has no write timeout: an upload that stalls mid-body is capped as a whole
+            write = _value(write_timeout, self._media_write_timeout)
+            total = sum(t for t in (connect, pool, write, read) if t is not None) or None
         timeout = aiohttp.ClientTimeout(
-            total=None, connect=None if connect is None or pool is None else connect + pool,
+            total=total, connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect, sock_read=read,
         )
         body: aiohttp.FormData | dict[str, str] | None = fields

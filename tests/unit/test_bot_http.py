@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 
 import pytest
 import pytest_asyncio
@@ -108,3 +109,30 @@ async def test_network_error_messages_never_carry_the_token(bot: Bot, emu: BotAp
     with pytest.raises(NetworkError) as bad_scheme:
         await request.post(f"htps://api.example/bot{TOKEN}/getMe")
     assert secret not in str(bad_scheme.value)
+
+
+async def test_an_upload_that_stalls_mid_body_times_out() -> None:
+    """aiohttp has no write timeout: a server that stops reading must not hang an upload for ever."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def never_read(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accept, then neither read nor answer
+
+    server = await asyncio.start_server(never_read, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(connect_timeout=1.0, read_timeout=1.0, pool_timeout=1.0,
+                             media_read_timeout=1.0, media_write_timeout=1.0)
+    upload = SimpleNamespace(json_parameters={"chat_id": "1"},
+                             multipart_data={"document": ("大.xlsx", b"x" * (32 * 1024 * 1024), "application/octet-stream")})
+    await request.initialize()
+    try:
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await asyncio.wait_for(request.do_request(f"http://127.0.0.1:{port}/botX/sendDocument", "POST",
+                                                      upload), 30)  # type: ignore[arg-type]
+        assert time.monotonic() - started < 10
+    finally:
+        await request.shutdown()
+        for writer in held:
+            writer.close()
+        server.close()
