@@ -32,8 +32,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(db_factory: DatabaseFactory, backend: str) -> str:
-    return db_factory.make(backend)
+def db_url(db_factory: DatabaseFactory, backend: str) -> Iterator[str]:
+    url = db_factory.make(backend)
+    yield url
+    db_factory.release(url)
 
 
 @pytest.fixture
