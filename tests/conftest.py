@@ -75,7 +75,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _weight(item: pytest.Item) -> int:
     """Rough cost class of a test: real waiting (whole minutes) > fault suites > e2e > PostgreSQL > rest."""
     path = item.nodeid
-    if item.get_closest_marker("sqlite_only") or item.get_closest_marker("slow_start"):
+    if item.get_closest_marker("sqlite_only"):
         return 5
     if path.startswith("tests/faults/"):
         return 4
