@@ -115,6 +115,7 @@ def serve() -> None:
     out = sys.stdout
     out.write("ready\n")
     out.flush()
+    live: set[int] = set()
     buffer = b""
     while True:
         try:
@@ -133,12 +134,18 @@ def serve() -> None:
                 break
             if pid == 0:
                 break
+            live.discard(pid)
             out.write(f"exit {pid} {os.waitstatus_to_exitcode(status)}\n")
         out.flush()
         if 0 in ready:
             chunk = os.read(0, 65536)
-            if not chunk:
-                return  # the test worker went away
+            if not chunk:  # the test worker is done (or gone): no bot outlives it
+                for pid in live:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                return
             buffer += chunk
             while b"\n" in buffer:
                 line, buffer = buffer.split(b"\n", 1)
@@ -148,6 +155,7 @@ def serve() -> None:
                 pid = os.fork()
                 if pid == 0:
                     _child(request, [wake_r, wake_w])
+                live.add(pid)
                 out.write(f"spawned {request['id']} {pid}\n")
                 out.flush()
 
