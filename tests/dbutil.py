@@ -151,14 +151,15 @@ class DatabaseFactory:
                 with self._lock:
                     self._pool.append(name)
             else:  # not reusable: drop it now (close() tries again if that fails)
+                with self._lock:
+                    if name in self._pg_made:
+                        self._pg_made.remove(name)
                 try:
                     with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
                         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                    with self._lock:
-                        if name in self._pg_made:
-                            self._pg_made.remove(name)
                 except psycopg.Error:
-                    pass
+                    with self._lock:
+                        self._pg_made.append(name)
 
     def _reset(self, name: str) -> bool:
         """Make ``name`` equal to a fresh copy of the template; False when it cannot be."""
