@@ -4,11 +4,16 @@ log file, the environment, signals."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.forkserver import fork_server
 from tests.e2e.harness import ROOT
+
+pytestmark = pytest.mark.skipif(os.environ.get("E2E_FORK_SERVER") == "0", reason="fork server turned off")
 
 
 async def test_child_runs_the_script_with_its_own_env_and_exit_code(tmp_path: Path) -> None:
