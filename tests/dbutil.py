@@ -28,8 +28,6 @@ from pathlib import Path
 
 import psycopg
 
-from db.migrate import upgrade
-
 PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("TEST_PG_USER", "postgres")
@@ -83,7 +81,7 @@ def _db_dsn(name: str) -> str:
 
 
 class DatabaseFactory:
-    """Hands out migrated databases; drops every PostgreSQL database it made at close()."""
+    """Hands out migrated databases; every PostgreSQL database it made is dropped after close()."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -99,6 +97,8 @@ class DatabaseFactory:
 
     def sqlite(self) -> str:
         if self._sqlite_template is None:
+            from db.migrate import upgrade  # here, not at the top: `python -m tests.dbutil drop` needs psycopg only
+
             self._sqlite_template = self.workdir / "template.db"
             upgrade(f"sqlite:///{self._sqlite_template}")
         target = self.workdir / f"t_{uuid.uuid4().hex[:10]}.db"
@@ -111,6 +111,8 @@ class DatabaseFactory:
                 return pg_url(self._pool.pop())
         with psycopg.connect(_admin_dsn(), autocommit=True) as conn:
             if self._pg_template is None:
+                from db.migrate import upgrade
+
                 self._pg_template = f"lc_tpl_{RUN_ID}_{uuid.uuid4().hex[:6]}"
                 conn.execute(f'CREATE DATABASE "{self._pg_template}"')
                 self._pg_made.append(self._pg_template)
