@@ -45,8 +45,10 @@ def _child(request: dict[str, Any], keep: list[int]) -> None:
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+        for sig in (signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in any Python process: KeyboardInterrupt
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # as the interpreter sets it at start
         os.setpgid(0, 0)  # own process group, as a separately started process would have none shared with us
         for fd in keep:
             os.close(fd)
