@@ -28,7 +28,7 @@ migrate: $(VENV)/.runtime
 	$(BIN)/python bot.py migrate
 
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest -n 4
+	$(BIN)/python -m pytest -n 4 --dist worksteal
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m pytest -m slow

@@ -32,8 +32,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def db_url(db_factory: DatabaseFactory, backend: str) -> str:
-    return db_factory.make(backend)
+def db_url(db_factory: DatabaseFactory, backend: str) -> Iterator[str]:
+    url = db_factory.make(backend)
+    yield url
+    db_factory.release(url)
 
 
 @pytest.fixture
@@ -65,3 +67,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers > 1:
+        items[:] = _spread(items, workers)
+
+
+def _weight(item: pytest.Item) -> int:
+    """Rough cost class of a test: real waiting (whole minutes) > fault suites > e2e > PostgreSQL > rest."""
+    path = item.nodeid
+    if item.get_closest_marker("sqlite_only"):
+        return 5
+    if path.startswith("tests/faults/"):
+        return 4
+    if path.startswith("tests/e2e/"):
+        return 3
+    if "[postgresql" in path:
+        return 2
+    return 1 if path.startswith(("tests/db/", "tests/sandbox/")) else 0
+
+
+def _spread(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """Order for `-n N --dist worksteal`, which first hands worker k the k-th contiguous slice:
+    costliest first and dealt round-robin, so every worker starts with its share of the slow
+    tests and the long ones do not end up last. Same order in every worker (xdist requires it)."""
+    ranked = sorted(items, key=_weight, reverse=True)  # stable: file order within a class
+    hands: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for index, item in enumerate(ranked):
+        hands[index % workers].append(item)
+    return [item for hand in hands for item in hand]

@@ -25,7 +25,7 @@ async def stack(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     seed_roster(db)
     emu = BotApiEmulator()
     await emu.start()
-    bot = BotProcess(emu=emu, db_url=db_url, workdir=tmp_path, env_extra=env_extra)
+    bot = BotProcess(emu=emu, db_url=db_url, workdir=tmp_path, env_extra=env_extra, fork_server=True)
     try:
         await bot.start()
         yield Stack(emu=emu, driver=Driver(emu), bot=bot, db=db, members={m.key: m for m in ROSTER})

@@ -8,6 +8,11 @@ emulator that runs inside the test, with a roster seeded in a fresh database.
 
 `stack.bot.kill()` sends SIGKILL (no clean shutdown), `await stack.bot.start()` starts it again on
 the same database. Extra env for the bot process: `@pytest.mark.bot_env(KEY="value")`.
+
+`BotProcess(..., fork_server=True)` (what the `stack` and `crowd` fixtures use) forks the bot from
+a per-worker process that has the modules imported already (tests/e2e/forkserver.py): same
+`bot.py` as `__main__`, own pid, env, log and exit status, about 1.2 s of CPU less per start.
+The default (False) runs `python bot.py run` as a plain subprocess, as bench/ needs.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from db.people import apply_roster
 from knowledge.roster import RosterRow
 from sandbox.driver import Driver, User
 from sandbox.emulator import BotApiEmulator
+from tests.e2e.forkserver import ForkedProcess, fork_server
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_TOKEN = "4242424242:AAF-sandbox-test-token-xyz"
@@ -79,8 +85,9 @@ class BotProcess:
     db_url: str
     workdir: Path
     env_extra: dict[str, str] = field(default_factory=dict)
-    proc: asyncio.subprocess.Process | None = None
+    proc: asyncio.subprocess.Process | ForkedProcess | None = None
     starts: int = 0
+    fork_server: bool = False
 
     @property
     def log_path(self) -> Path:
@@ -120,10 +127,14 @@ class BotProcess:
     async def spawn(self) -> None:
         """Start the process without waiting for it to be ready."""
         self.starts += 1
-        log = self.log_path.open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "bot.py", "run", cwd=ROOT, env=self.env(), stdout=log, stderr=asyncio.subprocess.STDOUT,
-        )
+        server = fork_server() if self.fork_server else None
+        if server is not None:
+            self.proc = server.spawn(["bot.py", "run"], env=self.env(), cwd=ROOT, log=self.log_path)
+            return
+        with self.log_path.open("wb") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "bot.py", "run", cwd=ROOT, env=self.env(), stdout=log, stderr=asyncio.subprocess.STDOUT,
+            )
 
     def _polls(self, method: str = "getupdates") -> int:
         return sum(n for name, n in self.emu.stats.requests.items() if name.lower() == method)

@@ -30,7 +30,7 @@ async def crowd(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
     seed_roster(db, members)
     emu = BotApiEmulator()
     await emu.start()
-    bot = BotProcess(emu=emu, db_url=db_url, workdir=tmp_path, env_extra=env_extra)
+    bot = BotProcess(emu=emu, db_url=db_url, workdir=tmp_path, env_extra=env_extra, fork_server=True)
     stack = Stack(emu=emu, driver=Driver(emu), bot=bot, db=db, members={m.key: m for m in members})
     for member in members:
         if member.telegram_id is not None:
