@@ -441,18 +441,25 @@ class SearchIndex:
         """
         texts = self._field_text[field_ids].tolist()
         whole = process.cdist([probe], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
-        part = process.cdist([probe], texts, scorer=fuzz.partial_ratio, dtype=np.float64)[0]
         common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
         field_len = self._field_len[field_ids]
         query_len = float(len(probe))
-        contiguous = np.minimum(part, 100.0 * common / np.minimum(field_len, query_len))
-        contiguous *= np.where(
+        scattered = 88.0 * (common / query_len) ** 2 if query_len >= 4 else np.zeros_like(whole)
+        best = np.maximum(whole, scattered)
+        # contiguous = min(partial_ratio, LCS cap) × length factor, so the cap alone bounds it.
+        # partial_ratio costs ~10× the other two: compute it only where the bound could still win
+        # (same scores, ~1 ms less per lookup on a 50-item list).
+        cap = 100.0 * common / np.minimum(field_len, query_len)
+        factor = np.where(
             field_len >= query_len,
             0.82 + 0.18 * query_len / field_len,
             0.6 + 0.4 * field_len / query_len,
         )
-        scattered = 88.0 * (common / query_len) ** 2 if query_len >= 4 else np.zeros_like(whole)
-        return np.maximum(np.maximum(whole, contiguous), scattered)
+        open_ = np.flatnonzero(cap * factor > best)
+        if open_.size:
+            part = process.cdist([probe], [texts[i] for i in open_], scorer=fuzz.partial_ratio, dtype=np.float64)[0]
+            best[open_] = np.maximum(best[open_], np.minimum(part, cap[open_]) * factor[open_])
+        return best
 
     def _score_bags(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
         """Order-free reading for aliases: the share of the shorter bag found in the other,
