@@ -136,3 +136,36 @@ async def test_an_upload_that_stalls_mid_body_times_out() -> None:
         for writer in held:
             writer.close()
         server.close()
+
+
+async def test_requests_never_read_netrc(bot: Bot, emu: BotApiEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """aiohttp's trust_env reads ~/.netrc in a thread for every request (a quarter of the bot's CPU
+    per lookup under load); the bot's request reads the environment's proxies once instead."""
+    import netrc
+
+    reads: list[str] = []
+
+    def counting(file: str | None = None) -> None:
+        reads.append(str(file))
+        raise OSError("no netrc here")
+
+    monkeypatch.setattr(netrc, "netrc", counting)
+    for n in range(3):
+        await bot.send_message(1, f"第{n}条")
+    assert reads == [] and len(emu.messages(1)) == 3
+
+
+def test_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot_http import _proxy_for
+
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    _proxy_for.cache_clear()
+    try:
+        assert _proxy_for("https://api.telegram.org/botX/sendMessage") == "http://proxy.local:3128"
+        assert _proxy_for("http://127.0.0.1:8081/botX/sendMessage") is None
+        assert _proxy_for("http://api.telegram.org/botX/sendMessage") is None  # no HTTP_PROXY set
+    finally:
+        _proxy_for.cache_clear()
