@@ -25,7 +25,7 @@ BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.startup", ["--runs", "5"], ["--runs", "2"], "start-up time and idle memory (issue 3)"),
     ("bench.lookup", [], ["--items", "2000", "--queries", "200"], "search index and per-query latency (issue 4)"),
     ("bench.search_quality", [], [], "lookup quality by kind, held-out and old set, with/without aliases (issue 12)"),
-    ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "10"], ["--officers", "10", "20", "--rounds", "2"],
+    ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "30"], ["--officers", "10", "20", "--rounds", "2"],
      "lookup reply latency and bot CPU per update, officers asking at once (issues 4, 14)"),
     ("bench.broadcast", [], ["--officers", "100", "--repeat", "1"],
      "dispatch broadcast through the outbox under faults (issue 6; issue-14 fault mix, median of 3)"),

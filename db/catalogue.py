@@ -6,6 +6,7 @@ own date (`version_as_of`).
 
 from __future__ import annotations
 
+import gc
 import time
 from datetime import date, datetime
 
@@ -216,6 +217,7 @@ class CatalogueService:
         self.items = items
         self.by_code = {item.code: item for item in items}
         self.index = SearchIndex(items, thesaurus=[*load_entries(), *added])
+        gc.freeze()  # the index lives until the next import: keep full collections from walking it
 
     def current(self) -> SearchIndex:
         self.refresh()
