@@ -1,6 +1,6 @@
 """Lookup quality by kind of question, as an officer meets it: what the ONE reply shows.
 
-    python -m bench.search_quality [--set heldout|heldout2|old|tuning|all] [--misses]
+    python -m bench.search_quality [--set heldout|heldout2|heldout3|old|tuning|all] [--misses]
 
 For each labelled question the reply is modelled as the chat shows it (handlers/lookup.py):
 a card (confident or not), a list of candidate buttons, or 未找到 (with nearest buttons).
@@ -13,7 +13,9 @@ Measures, by kind:
 - confident: confident cards, and the share of them that are right (calibration).
 Every score is given twice: with the catalogue's 别名 column, and with it emptied (a new official
 list arrives without aliases). The held-out catalogue (tests/data/heldout/) has no aliases, so both agree;
-it is scored with two question sets: tests/data/heldout (looked at while tuning) and tests/data/heldout2 (new).
+it is scored with two question sets: tests/data/heldout (looked at while tuning) and tests/data/heldout2.
+Held-out set #3 (tests/data/heldout3/) brings its own catalogue (65 items, no aliases) and questions,
+written by someone who saw no search code; it is not part of `--set all` until its first run is recorded.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ HELDOUT_DIR = ROOT / "tests" / "data" / "heldout"
 HELDOUT_CATALOGUE = HELDOUT_DIR / "catalogue.csv"
 HELDOUT_QUESTIONS = HELDOUT_DIR / "questions.csv"
 HELDOUT2_QUESTIONS = ROOT / "tests" / "data" / "heldout2" / "questions.csv"  # set #2, same catalogue
+HELDOUT3_DIR = ROOT / "tests" / "data" / "heldout3"  # set #3: its own catalogue and questions
 OLD_QUESTIONS = ROOT / "tests" / "data" / "lookup_queries.csv"
 TUNING_QUESTIONS = ROOT / "tests" / "data" / "tuning_scenes.csv"  # our own scenes for the demo catalogue
 DEMO_CATALOGUE = ROOT / "knowledge" / "data" / "demo_catalogue.csv"
@@ -86,6 +89,10 @@ def read_questions(path: Path) -> list[Question]:
 
 def heldout_items() -> list[CatalogueItem]:
     return load_catalogue_file(HELDOUT_CATALOGUE, is_sample=True)
+
+
+def heldout3_items() -> list[CatalogueItem]:
+    return load_catalogue_file(HELDOUT3_DIR / "catalogue.csv", is_sample=True)
 
 
 def old_items() -> list[CatalogueItem]:
@@ -199,7 +206,7 @@ def run(name: str, items: list[CatalogueItem], questions: list[Question], show_m
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("heldout", "heldout2", "old", "tuning", "all"), default="all")
+    parser.add_argument("--set", choices=("heldout", "heldout2", "heldout3", "old", "tuning", "all"), default="all")
     parser.add_argument("--misses", action="store_true")
     args = parser.parse_args()
     if args.set in ("heldout", "all"):
@@ -207,6 +214,9 @@ def main() -> None:
     if args.set in ("heldout2", "all"):
         run("held-out #2 (tests/data/heldout2, held-out catalogue)", heldout_items(),
             read_questions(HELDOUT2_QUESTIONS), args.misses)
+    if args.set == "heldout3":
+        run("held-out #3 (tests/data/heldout3, its own catalogue)", heldout3_items(),
+            read_questions(HELDOUT3_DIR / "questions.csv"), args.misses)
     if args.set in ("old", "all"):
         run("old set (tests/data/lookup_queries.csv, demo catalogue)", old_items(), read_questions(OLD_QUESTIONS),
             args.misses)

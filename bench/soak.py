@@ -62,14 +62,16 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
 
-    async def step(self, user: User, send: object, expect: str | None, kind: str) -> str | None:
-        """Send (an awaitable), wait for the reply containing `expect` (any reply if None); time it."""
+    async def step(self, user: User, send: object, expect: str | tuple[str, ...] | None, kind: str) -> str | None:
+        """Send (an awaitable), wait for the reply containing `expect` (one of them, if a tuple; any reply
+        if None); time it. A notice that lands meanwhile (a dispatch, a nudge) is not taken for the reply."""
+        wanted = (expect,) if isinstance(expect, str) else expect
         started = time.perf_counter()
         self.updates += 1
         await send  # type: ignore[misc]
         try:
             reply = await user.wait_for(
-                lambda m: (expect is None or expect in m.text) or "系统出错" in m.text, timeout=REPLY_TIMEOUT)
+                lambda m: (wanted is None or any(w in m.text for w in wanted)) or "系统出错" in m.text, timeout=REPLY_TIMEOUT)
         except AssertionError:
             self.errors[f"{kind}: no reply"] += 1
             return None
@@ -90,7 +92,9 @@ def newest_button(user: User, *fragments: str) -> tuple[object, str] | None:
     return None
 
 
-async def press(tally: Tally, user: User, expect: str | None, kind: str, *fragments: str) -> str | None:
+async def press(
+    tally: Tally, user: User, expect: str | tuple[str, ...] | None, kind: str, *fragments: str
+) -> str | None:
     found = newest_button(user, *fragments)
     if found is None:
         tally.errors[f"{kind}: no button {fragments[0]}"] += 1
@@ -122,7 +126,7 @@ async def file_lead(tally: Tally, user: User, rng: random.Random, photo: bytes) 
         return
     if await press(tally, user, "请确认线索", "case", "完成") is None:
         return
-    reply = await press(tally, user, None, "case", "确认上报")
+    reply = await press(tally, user, ("线索已上报", "未重复登记", "附近 7 天内"), "case", "确认上报")
     if reply and "附近 7 天内" in reply:
         reply = await press(tally, user, "线索已上报", "case", "仍然上报")
     if reply and "线索已上报" not in reply and "未重复登记" not in reply:
