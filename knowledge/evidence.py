@@ -46,7 +46,8 @@ _SYLLABLES = frozenset(
 )
 _MAX_SYLLABLE = 6
 _HANZI = re.compile(r"[\u3400-\u9fff]")
-_RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z]+|[0-9]+|.")
+# Hanzi runs; letter-digit codes (3c, 12345) whole; Latin letters (pinyin or initials); anything else.
+_RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]*[0-9][a-z0-9]*|[a-z]+|.")
 
 # Characters that carry no meaning alone in a question (they still count inside bigrams).
 STOP_CHARS = frozenset("把在了的也不很有人我们他她它就都还又被给让是个这那一上下里进去来到说着过得地要会能可和与或及等对其者以")
@@ -151,6 +152,9 @@ def word_initials(letters: Sequence[str]) -> set[str]:
     return found
 
 
+Present = Callable[[str], np.ndarray]
+Strengths = list[tuple[int, int, np.ndarray]]
+
 # Posting keys shared with search.py's prefilter: c = name/alias n-gram, s = sound bigram,
 # b = legal basis / class n-gram, w = initials of a run of words.
 NAME, SOUND, BASIS, INITIALS = "c", "s", "b", "w"
@@ -185,7 +189,7 @@ class Evidence:
             if len(word) >= 2 and _HANZI.search(word):
                 sounds = tuple(syllables_of(word))
                 if len(sounds) >= 2:
-                    self._sound_keys.setdefault(sounds[0], []).append((sounds, frozenset(legal)))
+                    self._sound_keys.setdefault(sounds[0], []).append((sounds, legal))
                 letters = initials_of(sounds)
                 if len(letters) >= 3:  # xgg -> 小广告 (two letters would fit too many words)
                     self._initials_keys.setdefault(letters, set()).update(legal)
@@ -214,6 +218,9 @@ class Evidence:
         for i, token in enumerate(tokens):
             if token.latin and token.sound in self._initials_keys:
                 spans.append((i, i + 1, frozenset(self._initials_keys[token.sound])))
+            whole = token.text if len(token.text) > 1 else token.sound if token.latin else ""
+            if whole in self.thesaurus.by_word:  # a code or a Latin word of the thesaurus (3c, ccc)
+                spans.append((i, i + 1, self.thesaurus.by_word[whole]))
         position = 0
         while position < len(tokens):
             best: tuple[tuple[str, ...], frozenset[str]] | None = None
@@ -241,8 +248,11 @@ class Evidence:
         def setting(start: int, end: int) -> float:
             return SETTING_FACTOR if "".join(t.text for t in tokens[start:end]) in SETTING_WORDS else 1.0
 
-        units = [Unit(start, end, "", "", "", setting(start, end) * (SPAN_WEIGHT if end - start > 1
-                      or tokens[start].latin else SHORT_SPAN_WEIGHT), span=True) for start, end, _ in spans]
+        def span_weight(start: int, end: int) -> float:
+            whole_word = end - start > 1 or tokens[start].latin or len(tokens[start].text) > 1  # 摆地摊, disuo, 3c
+            return setting(start, end) * (SPAN_WEIGHT if whole_word else SHORT_SPAN_WEIGHT)
+
+        units = [Unit(start, end, "", "", "", span_weight(start, end), span=True) for start, end, _ in spans]
         for i, token in enumerate(tokens):
             if token.latin and token.sound not in _SYLLABLES:  # pinyin initials or a code
                 units.append(Unit(i, i + 1, "", "", token.sound, 1.0))
@@ -274,9 +284,14 @@ class Evidence:
 
     def scores(self, question: Question, candidates: np.ndarray) -> np.ndarray:
         """0-100 per candidate: weighted share of the question explained, plus a share of its name covered."""
+        if not question.units or len(candidates) == 0:
+            return np.zeros(len(candidates))
+        return self._scores(question, candidates, *self.unit_values(question, candidates))
+
+    def unit_values(self, question: Question, candidates: np.ndarray) -> tuple[np.ndarray, Present, Strengths]:
+        """How well each candidate explains each unit of the question (units × candidates, 0–1), with the
+        term lookup and the thesaurus span strengths that the score needs again."""
         size = len(candidates)
-        if not question.units or size == 0:
-            return np.zeros(size)
         local = np.full(self.count, -1, dtype=np.int32)
         local[candidates] = np.arange(size, dtype=np.int32)
 
@@ -290,10 +305,8 @@ class Evidence:
             return found
 
         strengths = [(start, end, self._span_strength(legal, present, size)) for start, end, legal in question.spans]
-        total = 0.0
-        explained = np.zeros(size)
-        for unit in question.units:
-            total += unit.weight
+        values = np.zeros((len(question.units), size))
+        for row, unit in enumerate(question.units):
             if unit.span:
                 value = np.zeros(size)
                 for start, end, strength in strengths:
@@ -310,7 +323,16 @@ class Evidence:
                 for start, end, strength in strengths:
                     if start <= unit.start and unit.end <= end:
                         value = np.maximum(value, THESAURUS_FACTOR * strength)
-            explained += unit.weight * value
+            values[row] = value
+        return values, present, strengths
+
+    def _scores(
+        self, question: Question, candidates: np.ndarray, values: np.ndarray, present: Present, strengths: Strengths
+    ) -> np.ndarray:
+        size = len(candidates)
+        weights = np.array([unit.weight for unit in question.units])
+        total = float(weights.sum())
+        explained = weights @ values
         acts = [i for i, token in enumerate(question.tokens) if token.text in ACT_CHARS]
         if acts and ACT_PENALTY < 1.0:
             support = np.zeros(size)

@@ -211,7 +211,8 @@ def parse_query(raw: str) -> ParsedQuery:
 )
 _CHINESE_FIELDS = (_ALIAS, _NAME, _KEYWORDS)
 _SOUND_FIELDS = (_ALIAS_SOUND, _NAME_SOUND)
-_LATIN_FIELDS = (_ALIAS_PY, _NAME_PY, _ALIAS_INI, _NAME_INI)
+_PINYIN_FIELDS = (_ALIAS_PY, _NAME_PY)
+_INITIALS_FIELDS = (_ALIAS_INI, _NAME_INI)
 
 
 def _weights(table: dict[int, float]) -> np.ndarray:
@@ -398,7 +399,10 @@ class SearchIndex:
         field_ids = self._fields_of(candidates)
         kinds = self._field_kind[field_ids]
         if is_latin:
-            groups = [(query, _LATIN_FIELDS, self._score_fields)]
+            groups = [
+                (query, _PINYIN_FIELDS, self._score_letters),
+                (query, _INITIALS_FIELDS, self._score_initials),
+            ]
             weights = _LATIN_WEIGHTS
         else:
             groups = [
@@ -428,7 +432,7 @@ class SearchIndex:
         scored.sort(key=lambda pair: self._tie_break(pair[0], pair[1], query))
         return [Hit(self.items[position], score) for position, score in scored[:limit]]
 
-    def _score_fields(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
+    def _score_fields(self, probe: str, field_ids: np.ndarray, *, scattered: bool = True) -> np.ndarray:
         """Per-field score, the best of three readings of the match:
 
         - whole: the query is (nearly) the field (ratio);
@@ -444,8 +448,9 @@ class SearchIndex:
         common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
         field_len = self._field_len[field_ids]
         query_len = float(len(probe))
-        scattered = 88.0 * (common / query_len) ** 2 if query_len >= 4 else np.zeros_like(whole)
-        best = np.maximum(whole, scattered)
+        best = whole
+        if scattered and query_len >= 4:
+            best = np.maximum(whole, 88.0 * (common / query_len) ** 2)
         # contiguous = min(partial_ratio, LCS cap) × length factor, so the cap alone bounds it.
         # partial_ratio costs ~10× the other two: compute it only where the bound could still win
         # (same scores, ~1 ms less per lookup on a 50-item list).
@@ -460,6 +465,26 @@ class SearchIndex:
             part = process.cdist([probe], [texts[i] for i in open_], scorer=fuzz.partial_ratio, dtype=np.float64)[0]
             best[open_] = np.maximum(best[open_], np.minimum(part, cap[open_]) * factor[open_])
         return best
+
+    def _score_letters(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
+        """Full pinyin: as _score_fields without the scattered reading (any 4 letters are found in order
+        somewhere in a long pinyin string: 'gxdc' would fit every name equally). Initials keep it: officers
+        pick a few words of a name, in order (hwzp in 户外…招牌)."""
+        return self._score_fields(probe, field_ids, scattered=False)
+
+    def _score_initials(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
+        """Initials: officers pick a few words of a name in order (hwzp in 户外…招牌), so letters found in
+        order count, but only as far as they come in pairs as in the name: four lone letters in order are
+        found in most long names ('gxdc' in gwxyscjydw…)."""
+        whole = self._score_fields(probe, field_ids, scattered=False)
+        if len(probe) < 4:
+            return whole
+        texts = self._field_text[field_ids].tolist()
+        common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+        pairs = [probe[i : i + 2] for i in range(len(probe) - 1)]
+        adjacent = np.array([sum(pair in text for pair in pairs) for text in texts], dtype=np.float64)
+        scattered = 88.0 * (common / len(probe)) ** 2 * (2.0 + adjacent) / (1.0 + len(probe))
+        return np.maximum(whole, scattered)
 
     def _score_bags(self, probe: str, field_ids: np.ndarray) -> np.ndarray:
         """Order-free reading for aliases: the share of the shorter bag found in the other,
