@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -262,14 +263,16 @@ class SearchIndex:
         self._name_norm: list[str] = []
         self._alias_norm: list[frozenset[str]] = []
         starts: list[int] = []
-        postings: dict[str, list[int]] = defaultdict(list)
+        # Compact int32 arrays while building: lists of int objects cost ~36 bytes an entry (2.3 million
+        # entries at 10,000 items), and the freed heap stayed in the process's RSS.
+        postings: dict[str, array[int]] = defaultdict(lambda: array("i"))
         for position, item in enumerate(self.items):
             starts.append(len(self._field_text))
             for gram in self._add_item(item):
                 postings[gram].append(position)
         starts.append(len(self._field_text))
         count = max(len(self.items), 1)
-        self._postings = {gram: np.array(ids, dtype=np.int32) for gram, ids in postings.items()}
+        self._postings = {gram: np.frombuffer(ids, dtype=np.int32).copy() for gram, ids in postings.items()}
         self._gram_weight = {gram: math.log(1.0 + count / len(ids)) for gram, ids in postings.items()}
         self._field_start = np.array(starts, dtype=np.int64)
         self._field_kind = np.array(self._building_kinds, dtype=np.int8)
