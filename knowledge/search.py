@@ -216,6 +216,14 @@ _PINYIN_FIELDS = (_ALIAS_PY, _NAME_PY)
 _INITIALS_FIELDS = (_ALIAS_INI, _NAME_INI)
 
 
+@lru_cache(maxsize=16)
+def _kind_mask(kinds: tuple[int, ...]) -> np.ndarray:
+    """True for the field kinds of one scoring group, indexable by an array of kinds."""
+    mask = np.zeros(10, dtype=bool)
+    mask[list(kinds)] = True
+    return mask
+
+
 def _weights(table: dict[int, float]) -> np.ndarray:
     weights = np.zeros(10, dtype=np.float64)
     for kind, weight in table.items():
@@ -416,7 +424,7 @@ class SearchIndex:
             weights = _CHINESE_WEIGHTS
         scores = np.zeros(len(field_ids), dtype=np.float64)
         for probe, group_kinds, scorer in groups:
-            mask = np.isin(kinds, group_kinds)
+            mask = _kind_mask(group_kinds)[kinds]  # a table lookup: np.isin cost ~5% of a reply's CPU
             if mask.any():
                 scores[mask] = scorer(probe, field_ids[mask])
         scores *= weights[kinds]
