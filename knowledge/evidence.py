@@ -295,13 +295,17 @@ class Evidence:
         local = np.full(self.count, -1, dtype=np.int32)
         local[candidates] = np.arange(size, dtype=np.int32)
 
+        seen: dict[str, np.ndarray] = {}
+
         def present(key: str) -> np.ndarray:
-            """Boolean per candidate: the term is in the item."""
-            found = np.zeros(size, dtype=bool)
-            posting = self.postings.get(key)
-            if posting is not None:
-                mapped = local[posting]
-                found[mapped[mapped >= 0]] = True
+            """Boolean per candidate: the term is in the item (each term looked up once per question)."""
+            found = seen.get(key)
+            if found is None:
+                found = seen[key] = np.zeros(size, dtype=bool)
+                posting = self.postings.get(key)
+                if posting is not None:
+                    mapped = local[posting]
+                    found[mapped[mapped >= 0]] = True
             return found
 
         strengths = [(start, end, self._span_strength(legal, present, size)) for start, end, legal in question.spans]
