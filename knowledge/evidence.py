@@ -71,6 +71,14 @@ SETTING_WORDS = frozenset(
     单位 员工 工人 顾客 小店 门店 仓库 楼道 学校 医院 人行 行道""".split()
 )
 SETTING_FACTOR = 0.5
+# Places named by what they are (火锅店, 理发店, 菜馆, 加工厂, 停车场 …) are settings too, whatever the word before.
+SETTING_SUFFIXES = frozenset("店馆铺厂场厅")
+
+
+def is_setting(text: str) -> bool:
+    """Where or who: a listed setting word, or a word of 2+ characters that ends in a place suffix."""
+    return text in SETTING_WORDS or (len(text) >= 2 and text[-1] in SETTING_SUFFIXES)
+
 # What was done (卖, 倒, 挖 ...): an item that explains none of the question's act words, directly or
 # through the thesaurus, is about something else done to the same thing; its score is cut.
 ACT_CHARS = frozenset("卖售摆倒排偷挖拆改装养烧堆占停充挂贴涂砍吵搭修洗运扔撒漏存囤掺锁堵晾喷抢骗赌打拖欠拒闯逆超")
@@ -246,7 +254,7 @@ class Evidence:
     def _units(self, tokens: list[Token], spans: list[tuple[int, int, frozenset[str]]]) -> list[Unit]:
         # Each field word found counts as one word of evidence, whatever its length (狗 as much as 摆地摊).
         def setting(start: int, end: int) -> float:
-            return SETTING_FACTOR if "".join(t.text for t in tokens[start:end]) in SETTING_WORDS else 1.0
+            return SETTING_FACTOR if is_setting("".join(t.text for t in tokens[start:end])) else 1.0
 
         def span_weight(start: int, end: int) -> float:
             whole_word = end - start > 1 or tokens[start].latin or len(tokens[start].text) > 1  # 摆地摊, disuo, 3c

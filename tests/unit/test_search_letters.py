@@ -1,6 +1,7 @@
-"""Letters and codes in a question: a code of letters and digits (3C) reaches the thesaurus, and typed
+"""Letters, codes and settings in a question: a code of letters and digits (3C) reaches the thesaurus, typed
 letters are not matched letter by letter across a whole name (any four letters are found in order in a
-long pinyin string, which made 'gxdc' fit every item of a catalogue equally)."""
+long pinyin string, which made 'gxdc' fit every item of a catalogue equally), and a shop named by its kind
+(火锅店) is where something happened, not what happened."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from knowledge.catalogue import CatalogueItem, ItemClass, ItemStatus
-from knowledge.evidence import tokenize
+from knowledge.evidence import is_setting, tokenize
 from knowledge.search import SearchIndex, pinyin_syllables
 from knowledge.streets import STREETS
 
@@ -61,3 +62,8 @@ def test_full_pinyin_is_not_scored_letter_by_letter(index: SearchIndex) -> None:
     fields = np.arange(len(index._field_text))
     # before: 88 on every full-pinyin field (g, x, d, c found in order in each long string)
     assert float(index._score_letters("gxdc", fields).max()) < 70.0
+
+
+def test_places_named_by_a_suffix_are_settings() -> None:
+    assert is_setting("火锅店") and is_setting("加工厂") and is_setting("小区")
+    assert not is_setting("店") and not is_setting("泔水")
