@@ -16,11 +16,13 @@ import pytest
 
 from bench.search_quality import (
     HELDOUT2_QUESTIONS,
+    HELDOUT3_DIR,
     HELDOUT_QUESTIONS,
     OLD_QUESTIONS,
     TUNING_QUESTIONS,
     Scored,
     Summary,
+    heldout3_items,
     heldout_items,
     old_items,
     read_questions,
@@ -117,16 +119,14 @@ def test_heldout2_is_new_and_large_enough() -> None:
 
 
 def test_heldout2_floors(heldout2: list[Scored], heldout2_summary: Summary) -> None:
-    """Levels after the broader thesaurus and the letter fixes (the set has been looked at since its final
-    run, FINAL_RUN.md: 70.0% / 95.0% / 73.9%): top-1 79.2%, one tap 97.5%, 未找到 81.2%, cards 100% right."""
-    assert heldout2_summary.top1 >= 0.79
-    assert heldout2_summary.not_found_rate >= 0.81
+    """Levels after two thesaurus rounds and the letter fixes (the set has been looked at since its final
+    run, FINAL_RUN.md: 70.0% / 95.0% / 73.9%): top-1 87.5%, one tap 99.2%, 未找到 82.6%, cards 100% right."""
+    assert heldout2_summary.not_found_rate >= 0.82
     assert heldout2_summary.confident >= 40 and heldout2_summary.calibration >= 0.98
     in_list = [row for row in heldout2 if row.question.expected_code]
-    assert sum(row.not_found for row in in_list) <= 0.15 * len(in_list)
+    assert sum(row.not_found for row in in_list) <= 0.10 * len(in_list)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: top-1 is 79.2%, target 80%")
 def test_heldout2_top1_target(heldout2_summary: Summary) -> None:
     assert heldout2_summary.top1 >= 0.80
 
@@ -135,6 +135,68 @@ def test_heldout2_one_tap_target(heldout2_summary: Summary) -> None:
     assert heldout2_summary.one_tap >= 0.97
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: 未找到 is 81.2%, target 90%")
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #2: 未找到 is 82.6%, target 90%")
 def test_heldout2_not_found_target(heldout2_summary: Summary) -> None:
     assert heldout2_summary.not_found_rate >= 0.90
+
+
+# ---------------------------------------------------------------- held-out set #3 (its own catalogue)
+# Written by someone who saw no search code, no thesaurus and no other question set; first run and final run
+# in tests/data/heldout3/FIRST_RUN.md and FINAL_RUN.md. Floors are the final run's levels; every issue target
+# it misses is a strict xfail, so reaching one forces this file (and the note) to be updated.
+
+HELDOUT3_QUESTIONS = HELDOUT3_DIR / "questions.csv"
+
+
+@pytest.fixture(scope="module")
+def heldout3() -> list[Scored]:
+    return score(SearchIndex(without_aliases(heldout3_items())), read_questions(HELDOUT3_QUESTIONS))
+
+
+@pytest.fixture(scope="module")
+def heldout3_summary(heldout3: list[Scored]) -> Summary:
+    return summary(heldout3)
+
+
+def test_heldout3_is_what_the_issue_asks_for() -> None:
+    items = heldout3_items()
+    questions = read_questions(HELDOUT3_QUESTIONS)
+    codes = {item.code for item in items}
+    assert len(items) >= 60 and all(not item.aliases for item in items)
+    assert len(questions) >= 200 and sum(not q.expected_code for q in questions) >= 60
+    assert all(q.expected_code in codes for q in questions if q.expected_code)
+    assert {"exact", "partial", "scene", "slang", "typo", "pinyin_full", "pinyin_initials", "mixed"} <= {
+        q.kind for q in questions
+    }
+    others = {item.name for item in old_items() + heldout_items()}
+    assert not others & {item.name for item in items}
+
+
+def test_heldout3_floors(heldout3: list[Scored], heldout3_summary: Summary) -> None:
+    """Final run (FINAL_RUN.md): top-1 66.0%, one tap 91.2%, 未找到 72.0%, listed answered 未找到 29.8%."""
+    assert heldout3_summary.top1 >= 0.655
+    assert heldout3_summary.one_tap >= 0.905
+    assert heldout3_summary.not_found_rate >= 0.715
+    assert heldout3_summary.calibration >= 0.96
+    in_list = [row for row in heldout3 if row.question.expected_code]
+    assert sum(row.not_found for row in in_list) <= 0.30 * len(in_list)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #3: top-1 is 66.0%, target 80%")
+def test_heldout3_top1_target(heldout3_summary: Summary) -> None:
+    assert heldout3_summary.top1 >= 0.80
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #3: one tap is 91.2%, target 97%")
+def test_heldout3_one_tap_target(heldout3_summary: Summary) -> None:
+    assert heldout3_summary.one_tap >= 0.97
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #3: 未找到 is 72.0%, target 90%")
+def test_heldout3_not_found_target(heldout3_summary: Summary) -> None:
+    assert heldout3_summary.not_found_rate >= 0.90
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12 target not met on held-out #3: 52 of 53 cards right (96.2%)")
+def test_heldout3_calibration_target(heldout3_summary: Summary) -> None:
+    assert heldout3_summary.calibration >= 0.98
