@@ -294,9 +294,9 @@ class Evidence:
         """0-100 per candidate: weighted share of the question explained, plus a share of its name covered."""
         if not question.units or len(candidates) == 0:
             return np.zeros(len(candidates))
-        return self._scores(question, candidates, *self.unit_values(question, candidates))
+        return self._scores(question, candidates, *self._unit_values(question, candidates))
 
-    def unit_values(self, question: Question, candidates: np.ndarray) -> tuple[np.ndarray, Present, Strengths]:
+    def _unit_values(self, question: Question, candidates: np.ndarray) -> tuple[np.ndarray, Present, Strengths]:
         """How well each candidate explains each unit of the question (units × candidates, 0–1), with the
         term lookup and the thesaurus span strengths that the score needs again."""
         size = len(candidates)

@@ -67,3 +67,8 @@ def test_full_pinyin_is_not_scored_letter_by_letter(index: SearchIndex) -> None:
 def test_places_named_by_a_suffix_are_settings() -> None:
     assert is_setting("火锅店") and is_setting("加工厂") and is_setting("小区")
     assert not is_setting("店") and not is_setting("泔水")
+
+
+@pytest.mark.parametrize("word", ["3c", "ccc", "ktv", "logo"])
+def test_latin_words_of_the_thesaurus_are_recognised(index: SearchIndex, word: str) -> None:
+    assert index._evidence.analyse(f"店里{word}").spans, f"{word} found no thesaurus entry"
