@@ -526,7 +526,7 @@ def register(app: Application) -> None:
         fallbacks=[CommandHandler("cancel", cancel_text), MessageHandler(keyboards.MENU_TAP, cancel_text),
                    MessageHandler(~filters.COMMAND, text_expected)],
         allow_reentry=True, conversation_timeout=900,
-        name="lead_text",
+        name="lead_text", left_notice=texts.FLOW_LEFT_LEAD_TEXT,
     ))
     app.add_handler(CallbackQueryHandler(on_simple, pattern=rf"^{FEATURE}:(?:acc|prog|done):"))
     app.add_handler(CallbackQueryHandler(on_set_item, pattern=rf"^{FEATURE}:set:"))

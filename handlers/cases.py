@@ -835,6 +835,7 @@ def conversation(peers: list[flows.Flow] | None = None) -> flows.Flow:
     stale = CallbackQueryHandler(stale_button, pattern=rf"^{FEATURE}:")
     buttons_only = MessageHandler(TYPED, press_a_button)
     flow = flows.Flow(
+        left_notice=texts.FLOW_LEFT_CASE,
         entry_points=[
             CommandHandler("case", start, filters=private),
             MessageHandler(private & filters.Text([texts.MENU_CASE]), start),

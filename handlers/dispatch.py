@@ -471,4 +471,5 @@ def _wizard() -> flows.Flow:
         fallbacks=[CommandHandler("cancel", cancel), MessageHandler(keyboards.MENU_TAP, cancel)],
         allow_reentry=True,
         name="dispatch",
+        left_notice=texts.FLOW_LEFT_DISPATCH,
     )

@@ -517,6 +517,7 @@ def _register(app: Application) -> None:
         states={REASON: [CallbackQueryHandler(on_reason_button, pattern=r"^dsa:rsn:"), MessageHandler(text, on_reason_text)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-decline", conversation_timeout=900,
+        left_notice=texts.FLOW_LEFT_DECLINE,
     ))
     flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_edit, pattern=r"^dsb:edit:")],
@@ -524,6 +525,7 @@ def _register(app: Application) -> None:
                 EDIT_PLACE: [MessageHandler(filters.LOCATION | text, on_edit_place)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-edit", conversation_timeout=900,
+        left_notice=texts.FLOW_LEFT_EDIT,
     ))
     flows.add(app, flows.Flow(
         entry_points=[CallbackQueryHandler(on_result, pattern=r"^dsb:result:")],
@@ -533,6 +535,7 @@ def _register(app: Application) -> None:
                            MessageHandler(text, _press_a_button)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
+        left_notice=texts.FLOW_LEFT_RESULT,
     ))
     app.add_handler(CallbackQueryHandler(on_ack, pattern=r"^dsa:ack:"))
     app.add_handler(CallbackQueryHandler(on_nudge, pattern=r"^dsb:nudge:"))

@@ -6,7 +6,8 @@ meant for the flow the user started later, and /case's location entry point clai
 dispatch or meeting step had asked for. So:
 
 * entering a flow (an entry point handles the update and the flow is now in a state) ends every
-  other flow of the same chat and user; drafts stay where they are kept (a lead's in the database);
+  other flow of the same chat and user; drafts stay where they are kept (a lead's in the database),
+  and the user is told what was left (`left_notice`): a wizard half filled in must not vanish silently;
 * edited messages never start or answer a flow (a live location is re-sent as edits every few
   seconds; an edited text is not an answer to the current question);
 * `LocationEntry` starts a flow from a location only when no flow is waiting for this user, so a
@@ -50,11 +51,13 @@ class Flow(ConversationHandler):
 
     peers: list[Flow]
 
-    def __init__(self, *args: Any, passive_states: tuple[object, ...] = (), leave: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, passive_states: tuple[object, ...] = (), leave: Any = None,
+                 left_notice: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.peers = [self]
         self.passive_states = passive_states
         self.leave = leave
+        self.left_notice = left_notice
 
     def check_update(self, update: object) -> Any:
         if isinstance(update, Update) and update.edited_message is not None:
@@ -91,11 +94,16 @@ class Flow(ConversationHandler):
     async def handle_update(self, update: Update, application: Application, check_result: Any,  # type: ignore[override]
                             context: Any) -> object | None:
         _state, _key, handler, _check = check_result
+        entering = handler in self.entry_points
+        busy = [other for other in self.peers if other is not self and waiting([other], update)] if entering else []
         result = await super().handle_update(update, application, check_result, context)
-        if handler in self.entry_points and self.state_for(update) is not None:  # it took over (not refused)
+        if entering and self.state_for(update) is not None:  # it took over (not refused)
             for other in self.peers:
                 if other is not self:
                     other.end_for(update)
+            notices = [other.left_notice for other in busy if other.left_notice]
+            if notices and update.effective_chat is not None:
+                await application.bot.send_message(update.effective_chat.id, "\n".join(dict.fromkeys(notices)))
         return result
 
 

@@ -798,6 +798,7 @@ def register(app: Application) -> None:
             conversation_timeout=900,
             allow_reentry=True,
             name="meetings",
+            left_notice=texts.FLOW_LEFT_MEETING,
             passive_states=(LIST,),
             leave=filters.COMMAND | keyboards.MENU_TAP,
         )

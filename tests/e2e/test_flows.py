@@ -283,3 +283,41 @@ async def test_a_location_after_a_look_at_the_meeting_list_starts_a_case(stack: 
     await coordinator.send_location(*FUQIAO_SPOT, horizontal_accuracy=12)
     await pick_street(coordinator)
     await coordinator.wait_for_text("第 2 步")
+
+
+# ------------------------------------------------------------------ leaving a flow for another one
+
+
+async def test_starting_another_flow_says_what_became_of_the_one_left(stack: Stack) -> None:
+    """A half-filled dispatch used to vanish without a word when /case was sent; a lead draft is kept."""
+    coordinator = stack.user("coordinator")
+    await coordinator.send_command("/dispatch")
+    await coordinator.wait_for_text("选择范围")
+    await coordinator.press("江南新区（全片区）")
+    await coordinator.wait_for_text("集合时间")
+    await coordinator.send_command("/case")
+    await coordinator.wait_for_text("第 1 步")
+    left = await coordinator.wait_for_text("派发已放弃")
+    assert "尚未通知任何人" in left.text
+    with stack.db.session() as session:
+        assert session.exec(select(JointAction)).first() is None
+
+    await coordinator.send_location(*FUQIAO_SPOT, horizontal_accuracy=8)
+    await pick_street(coordinator)
+    await coordinator.wait_for_text("第 2 步")
+    await coordinator.send_command("/dispatch")
+    await coordinator.wait_for_text("选择范围")
+    await coordinator.wait_for_text("线索草稿已保存")
+    assert draft_of(stack, "coordinator") is not None
+    await coordinator.send_command("/case")
+    await coordinator.wait_for_text("未完成的线索草稿")
+
+
+async def test_a_flow_left_at_a_passive_step_says_nothing(stack: Stack) -> None:
+    coordinator = stack.user("coordinator")
+    await coordinator.send_command("/meeting")  # the meeting list waits for nothing
+    await coordinator.wait_for_text("会议")
+    await coordinator.send_command("/case")
+    await coordinator.wait_for_text("第 1 步")
+    await coordinator.expect_silence(0.5)
+    assert not any("已放弃" in m.text or "未保存" in m.text for m in coordinator.messages)
