@@ -23,7 +23,7 @@ import texts
 from db import actions as acts
 from db import audit, outbox
 from db.actions import ActionRecipient, ActionStatus, JointAction, Response
-from db.models import OutboxMessage, OutboxStatus, Role, utcnow
+from db.models import OutboxMessage, OutboxStatus, utcnow
 from handlers import dispatch_notices as notices
 from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
@@ -189,18 +189,17 @@ def _load_managed(context: BotContext, action_id: int | None) -> JointAction | s
         return texts.FORGED_BUTTON
     with context.db.session() as session:
         action = session.get(JointAction, action_id)
-    if action is None:
-        return texts.FORGED_BUTTON
-    if not _manages(actor, action):
-        return texts.NO_PERMISSION
+        if action is None:
+            return texts.FORGED_BUTTON
+        if not _manages(session, actor, action):
+            return texts.NO_PERMISSION
     return action
 
 
-def _manages(actor: Actor, action: JointAction) -> bool:
-    """Admins, or the coordinator who dispatched it and is still a coordinator (roster role now)."""
-    if actor.role == Role.ADMIN:
-        return True
-    return actor.role == Role.COORDINATOR and actor.person_id is not None and actor.person_id == action.created_by
+def _manages(session: Session, actor: Actor, action: JointAction) -> bool:
+    """Admins, the coordinator who dispatched it (roster role now), or the zone coordinator who took
+    the board over when the dispatcher was deactivated (dispatch_notices.may_manage)."""
+    return notices.may_manage(session, action, actor.person_id, actor.role)
 
 
 async def on_nudge(update: Update, context: BotContext) -> None:
@@ -350,7 +349,7 @@ async def on_edit_place(update: Update, context: BotContext) -> int:
     try:
         with context.db.session() as session:
             action = session.get(JointAction, edit.get("id"), with_for_update=context.db.is_postgres)
-            if action is None or not _manages(actor, action) or action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
+            if action is None or not _manages(session, actor, action) or action.status != ActionStatus.ACTIVE or action.starts_at <= utcnow():
                 raise Refusal(texts.DSP_ACTION_OVER)
             before = {"starts_at": action.starts_at.isoformat(), "place": action.place_text}
             time_changed = "starts_at" in edit and edit["starts_at"] != action.starts_at
@@ -475,7 +474,7 @@ async def on_result_done(update: Update, context: BotContext) -> int:
     try:
         with context.db.session() as session:
             action = session.get(JointAction, draft.get("id"))
-            if action is None or not _manages(actor, action) or "cases" not in draft:
+            if action is None or not _manages(session, actor, action) or "cases" not in draft:
                 raise Refusal(texts.FORGED_BUTTON)
             acts.save_result(session=session, action=action, households_checked=draft["households"],
                              problems_found=draft["problems"], cases_opened=draft["cases"], notes=draft.get("notes"),

@@ -347,12 +347,24 @@ def board_markup(action: JointAction) -> InlineKeyboardMarkup | None:
     ])
 
 
-def _may_manage(session: Session, action: JointAction, person_id: int | None) -> bool:
-    """The board's buttons work for its dispatcher and for admins (handlers.dispatch_answers)."""
-    if person_id is None or person_id == action.created_by:
+def may_manage(session: Session, action: JointAction, person_id: int | None, role: Role | None) -> bool:
+    """Who may use the board's buttons: admins, and the action's dispatcher as `dispatcher_of` names
+    it — its creator while active and still a coordinator, else the zone's coordinator who was handed
+    the board (a board moved to someone who cannot use it helps nobody)."""
+    if role == Role.ADMIN:
+        return True
+    if role != Role.COORDINATOR or person_id is None:
+        return False
+    target = dispatcher_of(session, action)
+    return target is not None and target[1] == person_id
+
+
+def _holder_may_manage(session: Session, action: JointAction, person_id: int | None) -> bool:
+    """The same for the chat the board sits in (None: an admin by ADMIN_TELEGRAM_IDS, off the roster)."""
+    if person_id is None:
         return True
     holder = session.get(Person, person_id)
-    return holder is not None and holder.role == Role.ADMIN
+    return holder is not None and may_manage(session, action, person_id, holder.role)
 
 
 class BoardRefresher:
@@ -384,8 +396,8 @@ class BoardRefresher:
                 markup = board_markup(action)
                 chat_id, message_id = action.board_chat_id, action.board_message_id
                 target = dispatcher_of(session, action)
-                if target is not None and not _may_manage(session, action, target[1]):
-                    markup = None  # a coordinator who took the board over sees it; the buttons are the dispatcher's
+                if target is not None and not _holder_may_manage(session, action, target[1]):
+                    markup = None  # e.g. a creator demoted by a roster import: the buttons would only refuse
             if target is None or target[0] != chat_id:  # the dispatcher was deactivated: never edit there again
                 await self._move(context, services, action_id, target, text, markup)
                 continue

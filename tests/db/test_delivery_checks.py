@@ -19,7 +19,7 @@ from db import people as people_db
 from db.actions import ActionStatus, JointAction, Scope
 from db.cases import Lead
 from db.engine import Database
-from db.models import OutboxMessage, OutboxStatus, Person, utcnow
+from db.models import OutboxMessage, OutboxStatus, Person, Role, utcnow
 from handlers import dispatch_notices as notices
 from handlers.case_views import names
 from jobs.delivery import DeliveryWorker
@@ -207,6 +207,17 @@ async def test_the_board_moves_out_of_a_deactivated_creators_chat(db: Database) 
     boards = _sent_to(emu, 1011)
     assert len(boards) == 1 and "移交给您" in boards[0] and action.number in boards[0]
     assert emu.message(1005, board.message_id).edits == []  # type: ignore[union-attr]  # never edited there again
+    # the coordinator it moved to can use it: the board keeps its buttons, and they are honoured
+    assert emu.message(1011, moved.board_message_id).reply_markup  # type: ignore[union-attr, arg-type]
+    successor, other, officer, admin = (_person(db, name) for name in ("江南协调员二", "老城协调员", "浮桥队员甲", "系统管理员"))
+    with db.session() as session:
+        fresh = session.get(JointAction, action.id)
+        assert fresh is not None
+        assert notices.may_manage(session, fresh, successor.id, Role.COORDINATOR)
+        assert not notices.may_manage(session, fresh, other.id, Role.COORDINATOR)  # the other zone's
+        assert not notices.may_manage(session, fresh, officer.id, Role.OFFICER)
+        assert not notices.may_manage(session, fresh, creator.id, Role.COORDINATOR)  # deactivated
+        assert notices.may_manage(session, fresh, admin.id, Role.ADMIN)
 
 
 # ------------------------------------------------------------------ 13.5: a failed notice reaches someone
