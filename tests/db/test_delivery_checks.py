@@ -322,8 +322,11 @@ async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> 
         await emu.stop()
     delivered = [r for r in emu.sent_log if r.method.lower() == "sendmessage"]
     assert emu.stats.answered_429 == 4 and len(delivered) == 4
-    first = min(r.at for r in delivered) - started
-    assert 0.9 <= first < 3  # the other four waited out a short pause (not the 5 s of the blocked chats)
+    after = sorted(r.at - started for r in delivered)
+    # The other four waited out a short pause (not the 5 s of the blocked chats). A send already on
+    # its way when the fourth 429 came back cannot be recalled: under load one or two slip through
+    # (seen in CI: 0.26 s); without the pause all four leave within ~0.3 s, 35 ms apart.
+    assert sum(at >= 0.9 for at in after) >= 2 and after[-1] < 3, after
 
 
 def _lead(db: Database, number: str, routed: list[Person]) -> Lead:
