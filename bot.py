@@ -123,8 +123,7 @@ def cmd_import_roster(settings: Settings, args: argparse.Namespace) -> int:
             print(line, file=sys.stderr)
         print(texts.IMPORT_NOTHING_WRITTEN, file=sys.stderr)
         return 2
-    print(texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
-                                      deactivated=len(diff.deactivated), unchanged=len(diff.unchanged)))
+    print(diff.summary())
     for label, names in (("新增", diff.added), ("更新", diff.updated), ("停用", diff.deactivated)):
         if names:
             print(f"{label}：{'、'.join(names)}")

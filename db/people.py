@@ -27,6 +27,11 @@ class RosterDiff:
     deactivated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
 
+    def summary(self) -> str:
+        """新增 … 更新 … 停用 … 未变 …: the line the CLI, the preview and the import reply share."""
+        return texts.ROSTER_SUMMARY.format(added=len(self.added), updated=len(self.updated),
+                                           deactivated=len(self.deactivated), unchanged=len(self.unchanged))
+
 
 class RosterConflict(TableFileError):
     """The file gives a Telegram account to someone while another active person on the roster
@@ -218,6 +223,11 @@ REACHABLE = "ok"
 UNBOUND = "unbound"  # no Telegram account on the roster entry
 NOT_STARTED = "not_started"  # a telegram_id from the import, but the person never wrote to the bot: 未激活
 INACTIVE = "inactive"  # deactivated in the roster
+
+
+def can_be_notified(person: Person) -> bool:
+    """A notice to this person can go out now (未激活 included: the import gave their account)."""
+    return reach(person) in (REACHABLE, NOT_STARTED)
 
 
 def reach(person: Person) -> str:

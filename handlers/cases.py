@@ -48,7 +48,7 @@ from handlers.case_views import (
     routed_people,
     wake_delivery,
 )
-from handlers.common import esc
+from handlers.common import esc, press_a_button
 from handlers.context import Actor, BotContext
 from handlers.notice_failures import alert_if_unreached
 from knowledge.cases import (
@@ -575,12 +575,6 @@ async def off_step_attachment(update: Update, context: BotContext) -> None:
     reach the admin-only catalogue import and be refused with 无权限)."""
     if update.effective_message is not None:
         await update.effective_message.reply_text(texts.OFF_STEP_ATTACHMENT)
-
-
-async def press_a_button(update: Update, context: BotContext) -> None:
-    """Typed text at a step that waits for a button: say so and stay (it used to reach lookup)."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
 
 
 async def edited_location(update: Update, context: BotContext) -> None:

@@ -25,6 +25,12 @@ def zones_text() -> str:
     return "\n".join(lines)
 
 
+async def press_a_button(update: Update, context: object) -> None:
+    """Typed text at a step that waits for a button: say so and keep the step (it used to reach lookup)."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
+
+
 def typed_text(text: str | None, limit: int, *, nfkc: bool = False) -> str | None:
     """What a user typed, stripped (optionally NFKC: full-width to half-width); None when empty or
     longer than `limit`, so the step can ask again."""

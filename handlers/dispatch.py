@@ -32,7 +32,7 @@ from db.models import Person, Role, utcnow
 from handlers import dispatch_answers, flows, keyboards, plans
 from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import esc, refuse, requires, typed_text
+from handlers.common import esc, press_a_button, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
 from knowledge.streets import ZONES, normalize_street, zone_of
 from knowledge.timeparse import TimeParseError
@@ -78,7 +78,6 @@ async def start(update: Update, context: BotContext) -> int:
 def may_use_zone(actor: Actor, zone: str | None) -> bool:
     """A squadron coordinates its own zone; admins and district-wide coordinators any (meetings too)."""
     return actor.role == Role.ADMIN or actor.zone is None or zone is None or actor.zone == zone
-
 
 
 async def on_scope(update: Update, context: BotContext) -> int | None:
@@ -421,12 +420,6 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
             session.add(stored)
     await context.bot.send_message(update.effective_chat.id, texts.MENU_SHOWN, reply_markup=keyboards.main_menu(actor.role))
     return ConversationHandler.END
-
-
-async def press_a_button(update: Update, context: BotContext) -> None:
-    """Typed text at a step that waits for a button: say so and keep the step."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
 
 
 async def cancel(update: Update, context: BotContext) -> int:

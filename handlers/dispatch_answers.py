@@ -27,7 +27,7 @@ from db.models import OutboxMessage, OutboxStatus, utcnow
 from handlers import dispatch_notices as notices
 from handlers import flows, keyboards
 from handlers.callbacks import decode, encode
-from handlers.common import Refusal, esc, refuse
+from handlers.common import Refusal, esc, press_a_button, refuse
 from handlers.context import Actor, BotContext
 from jobs import clock
 from knowledge.timeparse import TimeParseError
@@ -531,7 +531,7 @@ def _register(app: Application) -> None:
         states={R_HOUSEHOLDS: [MessageHandler(text, on_households)], R_PROBLEMS: [MessageHandler(text, on_problems)],
                 R_CASES: [MessageHandler(text, on_cases)], R_NOTES: [MessageHandler(text, on_notes)],
                 R_PHOTOS: [MessageHandler(filters.PHOTO, on_photo), CallbackQueryHandler(on_result_done, pattern=r"^dsr:done"),
-                           MessageHandler(text, _press_a_button)]},
+                           MessageHandler(text, press_a_button)]},
         fallbacks=[CommandHandler("cancel", _end), MessageHandler(keyboards.MENU_TAP, _end)],
         allow_reentry=True, name="dispatch-result", conversation_timeout=1800,
         left_notice=texts.FLOW_LEFT_RESULT,
@@ -542,11 +542,6 @@ def _register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^dsb:cancel:"))
     app.add_handler(CallbackQueryHandler(_forged, pattern=r"^(dsa|dsb|dsr|dsp):"))
 
-
-async def _press_a_button(update: Update, context: BotContext) -> None:
-    """Typed text where photos or the 完成 button are expected: say so and keep the step."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(texts.PRESS_A_BUTTON)
 
 
 async def _forged(update: Update, context: BotContext) -> None:

@@ -359,12 +359,13 @@ def may_manage(session: Session, action: JointAction, person_id: int | None, rol
     return target is not None and target[1] == person_id
 
 
-def _holder_may_manage(session: Session, action: JointAction, person_id: int | None) -> bool:
-    """The same for the chat the board sits in (None: an admin by ADMIN_TELEGRAM_IDS, off the roster)."""
+def _holder_may_manage(session: Session, person_id: int | None) -> bool:
+    """`may_manage` for the person `dispatcher_of` just chose (so the dispatcher test holds already):
+    their role decides (None: an admin by ADMIN_TELEGRAM_IDS, off the roster)."""
     if person_id is None:
         return True
     holder = session.get(Person, person_id)
-    return holder is not None and may_manage(session, action, person_id, holder.role)
+    return holder is not None and holder.role in (Role.ADMIN, Role.COORDINATOR)
 
 
 class BoardRefresher:
@@ -396,7 +397,7 @@ class BoardRefresher:
                 markup = board_markup(action)
                 chat_id, message_id = action.board_chat_id, action.board_message_id
                 target = dispatcher_of(session, action)
-                if target is not None and not _holder_may_manage(session, action, target[1]):
+                if target is not None and not _holder_may_manage(session, target[1]):
                     markup = None  # e.g. a creator demoted by a roster import: the buttons would only refuse
             if target is None or target[0] != chat_id:  # the dispatcher was deactivated: never edit there again
                 await self._move(context, services, action_id, target, text, markup)

@@ -314,9 +314,7 @@ def _preview_roster(db: Database, path: Path) -> dict[str, Any]:
     rows = load_roster_file(path)
     with db.session() as session:
         diff = people.apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=True)
-    summary = texts.ROSTER_SUMMARY.format(added=len(diff.added), updated=len(diff.updated),
-                                          deactivated=len(diff.deactivated), unchanged=len(diff.unchanged))
-    return {"kind": "roster", "rows": rows, "preview": texts.ROSTER_PREVIEW.format(summary=summary)}
+    return {"kind": "roster", "rows": rows, "preview": texts.ROSTER_PREVIEW.format(summary=diff.summary())}
 
 
 async def on_import_button(update: Update, context: BotContext) -> None:
@@ -361,9 +359,7 @@ def _write_import(db: Database, pending: dict[str, Any], actor_person_id: int | 
                                                 imported_by=actor_person_id, is_sample=False)
             return texts.CATALOGUE_IMPORTED.format(version=version.id, total=len(pending["path_items"]))
         diff = people.apply_roster(session=session, rows=pending["rows"], actor_person_id=actor_person_id, dry_run=False)
-    return texts.ROSTER_IMPORTED.format(summary=texts.ROSTER_SUMMARY.format(
-        added=len(diff.added), updated=len(diff.updated), deactivated=len(diff.deactivated),
-        unchanged=len(diff.unchanged)))
+    return texts.ROSTER_IMPORTED.format(summary=diff.summary())
 
 
 @requires(Role.ADMIN)

@@ -88,7 +88,7 @@ register_default_failure_hook(on_failed)
 def alert_if_unreached(session: Session, lead: Lead, handlers: Sequence[Person]) -> str:
     """At filing: when no handler can get the notice at all (unbound, deactivated, nobody on the
     roster), tell the zone's coordinator (else an admin) now; returns the line for the reporter."""
-    if any(people_db.reach(p) in (people_db.REACHABLE, people_db.NOT_STARTED) for p in handlers):
+    if any(people_db.can_be_notified(p) for p in handlers):
         return ""
     targets = people_db.who_can_act(session=session, zone=lead.zone, exclude={lead.reporter_id})
     listed = "、".join(esc(p.name) for p in handlers) or texts.CASE_NOBODY
@@ -122,7 +122,7 @@ def unreached_leads(session: Session, leads: Sequence[Lead]) -> set[int]:
     for lead in open_leads:
         def reachable(pid: int, number: str = lead.number) -> bool:
             person = people.get(pid)
-            if person is None or people_db.reach(person) not in (people_db.REACHABLE, people_db.NOT_STARTED):
+            if person is None or not people_db.can_be_notified(person):
                 return False
             seen = statuses.get((number, pid), set())
             return not seen or seen != {OutboxStatus.FAILED} and seen != {OutboxStatus.FAILED, OutboxStatus.CANCELLED}

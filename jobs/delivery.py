@@ -42,6 +42,7 @@ from sqlmodel import Session, select
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from db import people
 from db.engine import Database
 from db.models import OutboxMessage, OutboxStatus, Person, utcnow
 
@@ -469,9 +470,8 @@ class DeliveryWorker:
                 fresh.sent_at = utcnow()
                 fresh.telegram_message_id = message_id
                 person = session.get(Person, fresh.person_id) if fresh.person_id is not None else None
-                if person is not None and person.activated_at is None and person.telegram_id == fresh.chat_id:
-                    person.activated_at = utcnow()  # Telegram delivered it: the chat is open (未激活 no more)
-                    session.add(person)
+                if person is not None and person.telegram_id == fresh.chat_id:
+                    people.mark_activated(session=session, person=person)  # delivered: the chat is open (未激活 no more)
             if next_in is not None:
                 fresh.next_attempt_at = utcnow() + timedelta(seconds=next_in)
             session.add(fresh)
