@@ -9,7 +9,7 @@ import dataclasses
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import select
 from telegram import Update
 from telegram.constants import ChatType
@@ -73,7 +73,10 @@ class UpdateDeduper:
             return
         with db.session() as session:
             known = set(session.exec(select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(batch))).all())  # type: ignore[attr-defined]
-            session.add_all([ProcessedUpdate(update_id=u) for u in dict.fromkeys(batch) if u not in known])
+            now = utcnow()
+            fresh = [{"update_id": u, "at": now} for u in dict.fromkeys(batch) if u not in known]
+            if fresh:  # one executemany, not an ORM object per update (a tenth of a burst's CPU)
+                session.execute(insert(ProcessedUpdate), fresh)
             session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < utcnow() - timedelta(days=2)))  # type: ignore[call-overload]
 
 

@@ -52,6 +52,7 @@ _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]*[0-9][a-z0-9]*|[a-z]+|.")
 # Characters that carry no meaning alone in a question (they still count inside bigrams).
 STOP_CHARS = frozenset("把在了的也不很有人我们他她它就都还又被给让是个这那一上下里进去来到说着过得地要会能可和与或及等对其者以")
 UNIGRAM_WEIGHT = 0.3
+WHOLE_CACHE_ENTRIES = 20_000  # terms and legal words kept for a list scored whole (≤ 400 items: ≤ 8 MB)
 BASIS_FACTOR = 0.5
 SOUND_FACTOR = 0.85
 THESAURUS_FACTOR = 0.9
@@ -160,7 +161,6 @@ def word_initials(letters: Sequence[str]) -> set[str]:
     return found
 
 
-Present = Callable[[str], np.ndarray]
 Strengths = list[tuple[int, int, np.ndarray]]
 
 # Posting keys shared with search.py's prefilter: c = name/alias n-gram, s = sound bigram,
@@ -187,13 +187,16 @@ class Evidence:
         self.syllables_of = syllables_of
         self.sound_key = sound_key
         self._log_n = math.log(1.0 + self.count)
+        # A small list is scored whole on every question, so what a term or a legal word says about
+        # each item is the same from one question to the next: kept (read-only arrays, bounded).
+        self._whole: _Terms | None = None
         self.thesaurus = Thesaurus(entries)
-        self._legal_grams: dict[str, frozenset[str]] = {}
+        self.legal_grams: dict[str, frozenset[str]] = {}
         self._sound_keys: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         self._initials_keys: dict[str, set[str]] = {}
         for word, legal in self.thesaurus.by_word.items():
             for legal_word in legal:
-                self._legal_grams.setdefault(legal_word, frozenset(_bigrams_or_char(legal_word)))
+                self.legal_grams.setdefault(legal_word, frozenset(_bigrams_or_char(legal_word)))
             if len(word) >= 2 and _HANZI.search(word):
                 sounds = tuple(syllables_of(word))
                 if len(sounds) >= 2:
@@ -214,7 +217,7 @@ class Evidence:
         expansion: set[str] = set()
         for _start, _end, legal in spans:
             for word in legal:
-                expansion |= self._legal_grams.get(word, frozenset())
+                expansion |= self.legal_grams.get(word, frozenset())
         units = self._units(tokens, spans)
         return Question(tokens, spans, units, frozenset(expansion))
 
@@ -296,26 +299,11 @@ class Evidence:
             return np.zeros(len(candidates))
         return self._scores(question, candidates, *self._unit_values(question, candidates))
 
-    def _unit_values(self, question: Question, candidates: np.ndarray) -> tuple[np.ndarray, Present, Strengths]:
+    def _unit_values(self, question: Question, candidates: np.ndarray) -> tuple[np.ndarray, _Terms, Strengths]:
         """How well each candidate explains each unit of the question (units × candidates, 0–1), with the
         term lookup and the thesaurus span strengths that the score needs again."""
         size = len(candidates)
-        local = np.full(self.count, -1, dtype=np.int32)
-        local[candidates] = np.arange(size, dtype=np.int32)
-
-        seen: dict[str, np.ndarray] = {}
-
-        def present(key: str) -> np.ndarray:
-            """Boolean per candidate: the term is in the item (each term looked up once per question)."""
-            found = seen.get(key)
-            if found is None:
-                found = seen[key] = np.zeros(size, dtype=bool)
-                posting = self.postings.get(key)
-                if posting is not None:
-                    mapped = local[posting]
-                    found[mapped[mapped >= 0]] = True
-            return found
-
+        present = self._terms(candidates)
         strengths = [(start, end, self._span_strength(legal, present, size)) for start, end, legal in question.spans]
         values = np.zeros((len(question.units), size))
         for row, unit in enumerate(question.units):
@@ -338,8 +326,17 @@ class Evidence:
             values[row] = value
         return values, present, strengths
 
+    def _terms(self, candidates: np.ndarray) -> _Terms:
+        """Term lookups for these candidates; for every item in order (a small list is scored whole on
+        every question) the same lookups serve the next question too."""
+        if len(candidates) == self.count and np.array_equal(candidates, np.arange(self.count)):
+            if self._whole is None or len(self._whole.found) + len(self._whole.strengths) > WHOLE_CACHE_ENTRIES:
+                self._whole = _Terms(self, candidates)
+            return self._whole
+        return _Terms(self, candidates)
+
     def _scores(
-        self, question: Question, candidates: np.ndarray, values: np.ndarray, present: Present, strengths: Strengths
+        self, question: Question, candidates: np.ndarray, values: np.ndarray, present: _Terms, strengths: Strengths
     ) -> np.ndarray:
         size = len(candidates)
         weights = np.array([unit.weight for unit in question.units])
@@ -368,18 +365,59 @@ class Evidence:
         name_share = np.minimum(1.0, 2.0 * covered / np.maximum(self.name_bigrams[candidates], 1))
         return 100.0 * ((1.0 - NAME_SHARE) * coverage + NAME_SHARE * name_share)
 
-    def _span_strength(self, legal: frozenset[str], present: Callable[[str], np.ndarray], size: int) -> np.ndarray:
+    def _span_strength(self, legal: frozenset[str], present: _Terms, size: int) -> np.ndarray:
         best = np.zeros(size)
         for word in legal:
-            grams = self._legal_grams.get(word)
-            if not grams:
-                continue
-            strength = np.zeros(size)
-            for gram in grams:
-                in_name = present(NAME + gram)
-                strength += np.where(in_name, 1.0, BASIS_FACTOR * present(BASIS + gram))
-            best = np.maximum(best, strength / len(grams))
+            strength = present.strength(word)
+            if strength is not None:
+                best = np.maximum(best, strength)
         return best
+
+
+class _Terms:
+    """Which candidates hold a term (name, basis, sound or initials key), and how strongly each
+    candidate holds a legal word of the thesaurus; each looked up once, kept as read-only arrays."""
+
+    def __init__(self, evidence: Evidence, candidates: np.ndarray) -> None:
+        self.evidence = evidence
+        self.size = len(candidates)
+        self.local: np.ndarray | None = None  # candidate index of each item; None: every item, in order
+        if self.size != evidence.count or not np.array_equal(candidates, np.arange(self.size)):
+            self.local = np.full(evidence.count, -1, dtype=np.int32)
+            self.local[candidates] = np.arange(self.size, dtype=np.int32)
+        self.found: dict[str, np.ndarray] = {}
+        self.strengths: dict[str, np.ndarray | None] = {}
+
+    def __call__(self, key: str) -> np.ndarray:
+        """Boolean per candidate: the term is in the item."""
+        found = self.found.get(key)
+        if found is None:
+            found = np.zeros(self.size, dtype=bool)
+            posting = self.evidence.postings.get(key)
+            if posting is not None:
+                if self.local is None:
+                    found[posting] = True
+                else:
+                    mapped = self.local[posting]
+                    found[mapped[mapped >= 0]] = True
+            found.flags.writeable = False
+            self.found[key] = found
+        return found
+
+    def strength(self, word: str) -> np.ndarray | None:
+        """Share of a legal word's bigrams in each candidate's name (1) or legal basis (BASIS_FACTOR)."""
+        if word in self.strengths:
+            return self.strengths[word]
+        grams = self.evidence.legal_grams.get(word)
+        strength = None
+        if grams:
+            strength = np.zeros(self.size)
+            for gram in grams:
+                strength += np.where(self(NAME + gram), 1.0, BASIS_FACTOR * self(BASIS + gram))
+            strength /= len(grams)
+            strength.flags.writeable = False
+        self.strengths[word] = strength
+        return strength
 
 
 def _bigrams_or_char(word: str) -> set[str]:

@@ -181,8 +181,9 @@ def _check_row_widths(path: Path) -> None:
     Why: openpyxl builds a whole row (every cell element and a dict per cell) before our column
     cap applies, so a 100 KB upload holding one row of two million cells took 10 s of CPU and
     1 GB of memory; 2.3 million one-letter shared strings in 100 KB took 26 s of CPU (read
-    twice by a chat upload). This pass streams every XML part (the workbook may name its sheet
-    anything), with the C parser, freeing elements as it goes."""
+    twice by a chat upload). Every part is scanned (the workbook may name its parts anything):
+    shared strings are counted as bytes (an XML parse of 300 000 of them cost 1.7 s), and a part
+    holding sheet data is streamed with the C parser, freeing rows as it goes."""
     from xml.etree.ElementTree import ParseError
 
     try:
@@ -190,14 +191,38 @@ def _check_row_widths(path: Path) -> None:
             for info in archive.infolist():
                 if info.is_dir():
                     continue
+                shared, has_sheet = _scan_part(archive, info.filename)
+                if shared > MAX_CELLS:
+                    raise TableFileError([texts.FILE_NOT_TABLE])
+                if not has_sheet:
+                    continue
                 try:
                     _count_cells(archive, info.filename)
                 except ParseError as exc:
                     if info.filename.lower().endswith((".xml", ".rels")):
                         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
-                    # not XML (an embedded picture): openpyxl does not parse it as a sheet either
+                    # not XML (an embedded picture that happens to hold the bytes): openpyxl skips it too
     except (zipfile.BadZipFile, OSError) as exc:
         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
+
+
+_SHARED_STRING_TAGS = (b"<si>", b"<si ", b":si>", b":si ")  # <si> and a namespace-prefixed <x:si>
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str) -> tuple[int, bool]:
+    """Shared-string elements in a part, and whether it holds sheet data; one streamed pass."""
+    shared = 0
+    has_sheet = False
+    tail = b""
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            window = tail + chunk  # a tag split between two chunks is found once: the tail is shorter than a tag
+            shared += sum(window.count(tag) for tag in _SHARED_STRING_TAGS)
+            has_sheet = has_sheet or b"sheetData" in window
+            tail = window[-(len(_SHARED_STRING_TAGS[0]) - 1):]
+            if shared > MAX_CELLS:
+                break
+    return shared, has_sheet
 
 
 def _count_cells(archive: zipfile.ZipFile, name: str) -> None:
@@ -213,15 +238,13 @@ def _count_cells(archive: zipfile.ZipFile, name: str) -> None:
                     parent = element
                 elif tag == "row":
                     cells = 0
-                elif (tag == "c" and parent is not None) or tag == "si":  # si: shared strings, read up front
-                    cells += tag == "c"
+                elif tag == "c" and parent is not None:
+                    cells += 1
                     total += 1
                     if cells > EXCEL_MAX_COLUMNS or total > MAX_CELLS:
                         raise TableFileError([texts.FILE_NOT_TABLE])
             elif tag == "row" and parent is not None:
                 parent.clear()  # the finished row and its cells
-            elif tag == "si":
-                element.clear()
 
 
 def cell_text(value: object) -> str:

@@ -98,3 +98,22 @@ def test_clock_fires_once_and_records_missed_events(db: Database) -> None:
     with db.session() as s:
         outcomes = {i.payload["name"]: i.outcome for i in s.exec(select(ClockItem)).all()}
     assert outcomes == {"on time": "sent", "late": "late", "too late": "missed", "future": None}
+
+
+def test_handled_update_ids_survive_a_restart_and_are_stored_once(db: Database) -> None:
+    from db.models import ProcessedUpdate
+    from handlers.guard import UpdateDeduper
+
+    first = UpdateDeduper()
+    assert [first.first_time(u) for u in (10, 11, 10)] == [True, True, False]
+    first.flush(db)
+    first.flush(db)  # nothing new: nothing written
+    after_restart = UpdateDeduper()
+    after_restart.load_recent(db)
+    assert [after_restart.first_time(u) for u in (10, 11, 12)] == [False, False, True]
+    after_restart._unsaved.append(11)  # an id persisted already (flushed by the other process) is not inserted twice
+    after_restart.flush(db)
+    with db.session() as s:
+        rows = s.exec(select(ProcessedUpdate)).all()
+    assert sorted(r.update_id for r in rows) == [10, 11, 12]
+    assert all(r.at is not None and r.at <= utcnow() + timedelta(seconds=1) for r in rows)
