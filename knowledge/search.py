@@ -179,10 +179,18 @@ _SPELLINGS = street_spellings()
 _CJK_SPELLINGS = [(spelling, street) for spelling, street in _SPELLINGS.items() if _CJK.search(spelling)]
 _LATIN_SPELLINGS = [(spelling, street) for spelling, street in _SPELLINGS.items() if not _CJK.search(spelling)]
 _NORMALIZED_FILLERS = tuple(dict.fromkeys(f for f in (normalize(w) for w in FILLER_WORDS) if f))
+_KEPT_BASE = 0xF0000  # Supplementary Private Use Area: normalize() has removed any such character already
 
 
-def parse_query(raw: str) -> ParsedQuery:
-    """Cap the length, pull out a named street or area, drop filler words."""
+def words_holding_fillers(words: Iterable[str]) -> tuple[str, ...]:
+    """The words that filler removal would break (网吧, 出了事, 问题食品), longest first."""
+    return tuple(sorted({w for w in words if any(f in w for f in _NORMALIZED_FILLERS) and w not in _NORMALIZED_FILLERS},
+                        key=len, reverse=True))
+
+
+def parse_query(raw: str, keep: Sequence[str] = ()) -> ParsedQuery:
+    """Cap the length, pull out a named street or area, drop filler words, except inside the words
+    of `keep` (field words of the thesaurus that hold one: 网吧 and 酒吧 hold 吧, 太吵 holds 太)."""
     text = normalize(raw[:MAX_QUERY_CHARS])
     street: str | None = None
     area: str | None = None
@@ -197,8 +205,13 @@ def parse_query(raw: str) -> ParsedQuery:
             area = area_name
             text = text.replace(area_name, "")
     if not is_latin:
+        kept = [word for word in keep if word in text]
+        for n, word in enumerate(kept):  # set aside as one private-use character each
+            text = text.replace(word, chr(_KEPT_BASE + n))
         for filler in _NORMALIZED_FILLERS:
             text = text.replace(filler, "")
+        for n, word in enumerate(kept):
+            text = text.replace(chr(_KEPT_BASE + n), word)
         text = canonical_negation(text)
     return ParsedQuery(text=text, street=street, area=area)
 
@@ -318,6 +331,7 @@ class SearchIndex:
         self._evidence = Evidence(len(self.items), self._postings, np.array(self._name_bigrams, dtype=np.int16),
                                   _normalized_entries(tuple(entries)), pinyin_syllables, sound_code)
         del self._name_bigrams
+        self._kept_words = words_holding_fillers(normalize(word) for entry in entries for word in entry.field_words)
         self._position_by_code = {normalize(item.code): position for position, item in enumerate(self.items)}
         # A name typed whole is found before filler words (事项, 的 ...) are taken out of the query.
         self._position_by_name: dict[str, int] = {}
@@ -374,7 +388,7 @@ class SearchIndex:
 
     def search(self, query: str, *, limit: int = 5) -> SearchResult:
         """Best items for a free-text query, and how sure we are; never raises on odd input."""
-        parsed = parse_query(query or "")
+        parsed = parse_query(query or "", self._kept_words)
         if not parsed.text or not self.items:
             return SearchResult(query=parsed.text, street=parsed.street, area=parsed.area)
         whole = self._position_by_name.get(canonical_negation(normalize((query or "")[:MAX_QUERY_CHARS])))
