@@ -52,7 +52,7 @@ _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]*[0-9][a-z0-9]*|[a-z]+|.")
 # Characters that carry no meaning alone in a question (they still count inside bigrams).
 STOP_CHARS = frozenset("把在了的也不很有人我们他她它就都还又被给让是个这那一上下里进去来到说着过得地要会能可和与或及等对其者以")
 UNIGRAM_WEIGHT = 0.3
-WHOLE_CACHE_ENTRIES = 20_000  # terms and legal words kept for a list scored whole (≤ 400 items: ≤ 8 MB)
+WHOLE_CACHE_ENTRIES = 20_000  # terms and legal words kept for a list scored whole (≤ 400 items: ≤ 12 MB)
 BASIS_FACTOR = 0.5
 SOUND_FACTOR = 0.85
 THESAURUS_FACTOR = 0.9

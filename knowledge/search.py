@@ -547,7 +547,7 @@ class SearchIndex:
             return whole
         common = process.cdist([probe], fields.texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
         adjacent = np.zeros(len(fields.texts))
-        for pair in {probe[i : i + 2] for i in range(len(probe) - 1)}:
+        for pair in [probe[i : i + 2] for i in range(len(probe) - 1)]:  # a repeated pair counts each time
             adjacent += fields.contains(pair)
         scattered = 88.0 * (common / len(probe)) ** 2 * (2.0 + adjacent) / (1.0 + len(probe))
         return np.maximum(whole, scattered)

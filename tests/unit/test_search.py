@@ -123,3 +123,21 @@ def test_hits_are_the_very_item_objects_given_to_the_index() -> None:
     items = [make_item("B1", "对随意倾倒生活垃圾的处罚", ("乱倒垃圾",))]
     result = SearchIndex(items).search("乱倒垃圾")
     assert result.best is not None and result.best.item is items[0]
+
+
+def test_filler_words_stay_inside_thesaurus_words() -> None:
+    """吧, 了 and 个 are fillers alone, but not inside 网吧, 出了事 or 个体户 (they used to be cut out)."""
+    keep = ("网吧", "出了事", "个体户")
+    assert parse_query("网吧接纳未成年人吗", keep).text == "网吧接纳无成年人"
+    assert parse_query("个体户无照经营", keep).text == "个体户无照经营"
+    assert parse_query("这个出了事吧", keep).text == "出了事"
+    assert parse_query("网吧接纳未成年人吗").text == "网接纳无成年人"  # without the word list, as before
+
+
+def test_a_thesaurus_word_holding_a_filler_reaches_the_item() -> None:
+    cafe = make_item("W1", "对互联网上网服务营业场所接纳未成年人进入的处罚")
+    other = make_item("W2", "对擅自占用城市道路从事经营活动的处罚")
+    index = SearchIndex([cafe, other])
+    assert "网吧" in index._kept_words
+    result = index.search("黑网吧")
+    assert result.level != "none" and result.hits[0].item.code == "W1"

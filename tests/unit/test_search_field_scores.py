@@ -38,3 +38,36 @@ def full_scores(probe: str, field_ids: np.ndarray) -> np.ndarray:
 def test_pruned_field_scores_equal_the_full_computation(probe: str) -> None:
     every_field = INDEX._group(FIELDS, tuple(range(10)), np.ones(10))
     assert np.allclose(INDEX._score_fields(probe, every_field), full_scores(probe, FIELDS), rtol=0, atol=1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="zdjyaxsc", min_size=2, max_size=9))
+def test_letter_pairs_found_by_one_scan_equal_a_test_per_field(probe: str) -> None:
+    from knowledge.search import _INITIALS_FIELDS, _LATIN_WEIGHTS
+
+    fields = INDEX._whole_list_group(_INITIALS_FIELDS, _LATIN_WEIGHTS)
+    pairs = [probe[i : i + 2] for i in range(len(probe) - 1)]
+    expected = np.array([sum(pair in text for pair in pairs) for text in fields.texts], dtype=np.float64)
+    found = np.zeros(len(fields.texts))
+    for pair in pairs:
+        found += fields.contains(pair)
+    assert np.array_equal(found, expected)
+
+
+def test_answers_do_not_depend_on_the_questions_asked_before() -> None:
+    """A small list keeps term lookups between questions: the same question gets the same answer on a
+    fresh index, after other questions, and in reverse order."""
+    questions = ["占道经营", "工地扬尘很大也不洒水", "zdjy", "遛狗不拴绳", "过期食品", "油烟扰民", "kfc", "网吧接纳未成年人"]
+
+    def answers(index: SearchIndex, order: list[str]) -> dict[str, tuple[str, list[tuple[str, float]]]]:
+        out = {}
+        for question in order:
+            result = index.search(question)
+            out[question] = (result.level, [(hit.item.code, hit.score) for hit in result.nearest])
+        return out
+
+    items = load_catalogue_file(Path("knowledge/data/demo_catalogue.csv"), is_sample=True)
+    fresh = {q: answers(SearchIndex(items), [q])[q] for q in questions}
+    reused = SearchIndex(items)
+    assert answers(reused, questions) == fresh
+    assert answers(reused, questions[::-1]) == fresh
