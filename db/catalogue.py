@@ -199,6 +199,7 @@ class CatalogueService:
         self.version: CatalogueVersion | None = None
         self.items: list[CatalogueItem] = []
         self.by_code: dict[str, CatalogueItem] = {}
+        self.position_of: dict[str, int] = {}  # code -> position in items (buttons address items by position)
         self.index: SearchIndex = SearchIndex([])
 
     def refresh(self, *, force: bool = False) -> None:
@@ -216,6 +217,7 @@ class CatalogueService:
         self.version = version
         self.items = items
         self.by_code = {item.code: item for item in items}
+        self.position_of = {item.code: position for position, item in enumerate(items)}
         self.index = SearchIndex(items, thesaurus=[*load_entries(), *added])
         gc.freeze()  # the index lives until the next import: keep full collections from walking it
 
