@@ -209,17 +209,22 @@ def _check_row_widths(path: Path) -> None:
 _SHARED_STRING_TAGS = (b"<si>", b"<si ", b":si>", b":si ")  # <si> and a namespace-prefixed <x:si>
 
 
-def _scan_part(archive: zipfile.ZipFile, name: str) -> tuple[int, bool]:
+_SHEET_DATA = b"sheetData"
+_OVERLAP = len(_SHEET_DATA) - 1  # bytes carried into the next chunk, so no tag is lost at a chunk border
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str, chunk_size: int = 1 << 20) -> tuple[int, bool]:
     """Shared-string elements in a part, and whether it holds sheet data; one streamed pass."""
     shared = 0
     has_sheet = False
     tail = b""
     with archive.open(name) as stream:
-        while chunk := stream.read(1 << 20):
-            window = tail + chunk  # a tag split between two chunks is found once: the tail is shorter than a tag
-            shared += sum(window.count(tag) for tag in _SHARED_STRING_TAGS)
-            has_sheet = has_sheet or b"sheetData" in window
-            tail = window[-(len(_SHARED_STRING_TAGS[0]) - 1):]
+        while chunk := stream.read(chunk_size):
+            window = tail + chunk
+            # tags wholly inside the carried tail were counted with the previous chunk
+            shared += sum(window.count(tag) - tail.count(tag) for tag in _SHARED_STRING_TAGS)
+            has_sheet = has_sheet or _SHEET_DATA in window
+            tail = window[-_OVERLAP:]
             if shared > MAX_CELLS:
                 break
     return shared, has_sheet

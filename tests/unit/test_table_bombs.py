@@ -196,3 +196,18 @@ def test_many_distinct_shared_strings_of_an_honest_file_still_load(tmp_path: Pat
     base = bomb(tmp_path / "base.xlsx", ROSTER_HEADER, ROSTER_ROWS, "")
     path = _with_shared_strings(base, tmp_path / "名册.xlsx", [f"备注{i}" for i in range(40_000)])
     assert [row.name for row in load_roster_file(path)] == ["张三", "李四"]
+
+
+@pytest.mark.parametrize("split_at", range(0, 12))
+def test_tags_across_a_chunk_border_are_counted_once(tmp_path: Path, split_at: int) -> None:
+    """The byte scan reads in chunks: a <si> or sheetData cut by a chunk border is found, and once."""
+    from knowledge.tables import _scan_part
+
+    body = b"<sst>" + b"<si><t>a</t></si>" * 5 + b"</sst><worksheet><sheetData/></worksheet>"
+    part = b"x" * (64 - split_at) + body
+    path = tmp_path / "parts.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/anything.xml", part)
+    with zipfile.ZipFile(path) as archive:
+        for size in (7, 16, 64, 1 << 20):
+            assert _scan_part(archive, "xl/anything.xml", chunk_size=size) == (5, True)
