@@ -220,6 +220,8 @@ def _scan_part(archive: zipfile.ZipFile, name: str, chunk_size: int = 1 << 20) -
     tail = b""
     with archive.open(name) as stream:
         while chunk := stream.read(chunk_size):
+            if not tail and _not_ascii_compatible(chunk):
+                return 0, True  # UTF-16 or UTF-32 XML: the bytes say nothing, the XML parser counts it all
             window = tail + chunk
             # tags wholly inside the carried tail were counted with the previous chunk
             shared += sum(window.count(tag) - tail.count(tag) for tag in _SHARED_STRING_TAGS)
@@ -228,6 +230,11 @@ def _scan_part(archive: zipfile.ZipFile, name: str, chunk_size: int = 1 << 20) -
             if shared > MAX_CELLS:
                 break
     return shared, has_sheet
+
+
+def _not_ascii_compatible(start: bytes) -> bool:
+    """An XML part in UTF-16 or UTF-32 (a byte-order mark, or NULs among the first bytes)."""
+    return start.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in start[:64]
 
 
 def _count_cells(archive: zipfile.ZipFile, name: str) -> None:
@@ -243,13 +250,15 @@ def _count_cells(archive: zipfile.ZipFile, name: str) -> None:
                     parent = element
                 elif tag == "row":
                     cells = 0
-                elif tag == "c" and parent is not None:
-                    cells += 1
+                elif (tag == "c" and parent is not None) or tag == "si":  # si: in a part the bytes could not read
+                    cells += tag == "c"
                     total += 1
                     if cells > EXCEL_MAX_COLUMNS or total > MAX_CELLS:
                         raise TableFileError([texts.FILE_NOT_TABLE])
             elif tag == "row" and parent is not None:
                 parent.clear()  # the finished row and its cells
+            elif tag == "si":
+                element.clear()
 
 
 def cell_text(value: object) -> str:

@@ -211,3 +211,30 @@ def test_tags_across_a_chunk_border_are_counted_once(tmp_path: Path, split_at: i
     with zipfile.ZipFile(path) as archive:
         for size in (7, 16, 64, 1 << 20):
             assert _scan_part(archive, "xl/anything.xml", chunk_size=size) == (5, True)
+
+
+def _reencoded(source: Path, target: Path, part: str) -> Path:
+    """The workbook with one XML part re-encoded as UTF-16 (its declaration saying so)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = old.read(name)
+            if name == part:
+                text = re.sub(r"^<\?xml[^>]*\?>", "", data.decode())
+                data = ('<?xml version="1.0" encoding="UTF-16" standalone="yes"?>' + text).encode("utf-16")
+            new.writestr(name, data)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["wide row", "shared strings"])
+def test_a_bomb_in_utf16_xml_is_refused_too(tmp_path: Path, kind: str) -> None:
+    """The byte scan cannot read UTF-16, so such a part gets the full XML count."""
+    if kind == "wide row":
+        cells = '<c r="A3"><v>1</v></c>' * 400_000
+        base = bomb(tmp_path / "base.xlsx", ROSTER_HEADER, ROSTER_ROWS, f'<row r="3">{cells}</row>')
+        path = _reencoded(base, tmp_path / "名册.xlsx", "xl/worksheets/sheet1.xml")
+    else:
+        base = _with_shared_strings(bomb(tmp_path / "b.xlsx", ROSTER_HEADER, ROSTER_ROWS, ""), tmp_path / "s.xlsx",
+                                    ["a"] * 400_000)
+        path = _reencoded(base, tmp_path / "名册.xlsx", "xl/sharedStrings.xml")
+    result = parse_in_child("roster", path)
+    assert result["names"][0].startswith("refused"), result
