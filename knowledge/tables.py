@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
@@ -206,7 +207,8 @@ def _check_row_widths(path: Path) -> None:
         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
 
 
-_SHARED_STRING_TAGS = (b"<si>", b"<si ", b":si>", b":si ")  # <si> and a namespace-prefixed <x:si>
+# <si>, <si/>, <si\n> and a namespace-prefixed <x:si ...>: every way XML lets the tag open
+_SHARED_STRING_TAG = re.compile(rb"[<:]si[\s/>]")
 
 
 _SHEET_DATA = b"sheetData"
@@ -224,12 +226,16 @@ def _scan_part(archive: zipfile.ZipFile, name: str, chunk_size: int = 1 << 20) -
                 return 0, True  # UTF-16 or UTF-32 XML: the bytes say nothing, the XML parser counts it all
             window = tail + chunk
             # tags wholly inside the carried tail were counted with the previous chunk
-            shared += sum(window.count(tag) - tail.count(tag) for tag in _SHARED_STRING_TAGS)
+            shared += _count(_SHARED_STRING_TAG, window) - _count(_SHARED_STRING_TAG, tail)
             has_sheet = has_sheet or _SHEET_DATA in window
             tail = window[-_OVERLAP:]
             if shared > MAX_CELLS:
                 break
     return shared, has_sheet
+
+
+def _count(pattern: re.Pattern[bytes], data: bytes) -> int:
+    return sum(1 for _ in pattern.finditer(data))
 
 
 def _not_ascii_compatible(start: bytes) -> bool:

@@ -203,7 +203,8 @@ def test_tags_across_a_chunk_border_are_counted_once(tmp_path: Path, split_at: i
     """The byte scan reads in chunks: a <si> or sheetData cut by a chunk border is found, and once."""
     from knowledge.tables import _scan_part
 
-    body = b"<sst>" + b"<si><t>a</t></si>" * 5 + b"</sst><worksheet><sheetData/></worksheet>"
+    body = (b"<sst>" + b"<si><t>a</t></si>" * 2 + b"<si\n><t>a</t></si><x:si/><si\t>b</si>"
+            + b"</sst><worksheet><sheetData/></worksheet>")
     part = b"x" * (64 - split_at) + body
     path = tmp_path / "parts.zip"
     with zipfile.ZipFile(path, "w") as archive:
