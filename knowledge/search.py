@@ -182,10 +182,13 @@ _NORMALIZED_FILLERS = tuple(dict.fromkeys(f for f in (normalize(w) for w in FILL
 _KEPT_BASE = 0xF0000  # Supplementary Private Use Area: normalize() has removed any such character already
 
 
+_ANY_FILLER = re.compile("|".join(re.escape(filler) for filler in _NORMALIZED_FILLERS))
+
+
 def words_holding_fillers(words: Iterable[str]) -> tuple[str, ...]:
     """The words that filler removal would break (网吧, 出了事, 问题食品), longest first."""
-    return tuple(sorted({w for w in words if any(f in w for f in _NORMALIZED_FILLERS) and w not in _NORMALIZED_FILLERS},
-                        key=len, reverse=True))
+    fillers = set(_NORMALIZED_FILLERS)
+    return tuple(sorted({w for w in words if w not in fillers and _ANY_FILLER.search(w)}, key=len, reverse=True))
 
 
 def parse_query(raw: str, keep: Sequence[str] = ()) -> ParsedQuery:
