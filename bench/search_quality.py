@@ -17,7 +17,7 @@ it is scored with two question sets: tests/data/heldout (looked at while tuning)
 Held-out set #3 (tests/data/heldout3/) brings its own catalogue (65 items, no aliases) and questions,
 written by someone who saw no search code (first and final runs: tests/data/heldout3/FIRST_RUN.md, FINAL_RUN.md).
 Held-out set #4 (tests/data/heldout4/, 67 items, 328 questions) was written the same way after #3's final run;
-its first run is tests/data/heldout4/FIRST_RUN.md.
+its first and final runs: tests/data/heldout4/FIRST_RUN.md, FINAL_RUN.md.
 """
 
 from __future__ import annotations
