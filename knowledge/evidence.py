@@ -329,11 +329,11 @@ class Evidence:
     def _terms(self, candidates: np.ndarray) -> _Terms:
         """Term lookups for these candidates; for every item in order (a small list is scored whole on
         every question) the same lookups serve the next question too."""
-        if len(candidates) == self.count and np.array_equal(candidates, np.arange(self.count)):
-            if self._whole is None or len(self._whole.found) + len(self._whole.strengths) > WHOLE_CACHE_ENTRIES:
-                self._whole = _Terms(self, candidates)
-            return self._whole
-        return _Terms(self, candidates)
+        if len(candidates) != self.count or not np.array_equal(candidates, np.arange(self.count)):
+            return _Terms(self, candidates)
+        if self._whole is None or len(self._whole.found) + len(self._whole.strengths) > WHOLE_CACHE_ENTRIES:
+            self._whole = _Terms(self, None)
+        return self._whole
 
     def _scores(
         self, question: Question, candidates: np.ndarray, values: np.ndarray, present: _Terms, strengths: Strengths
@@ -378,11 +378,12 @@ class _Terms:
     """Which candidates hold a term (name, basis, sound or initials key), and how strongly each
     candidate holds a legal word of the thesaurus; each looked up once, kept as read-only arrays."""
 
-    def __init__(self, evidence: Evidence, candidates: np.ndarray) -> None:
+    def __init__(self, evidence: Evidence, candidates: np.ndarray | None) -> None:
+        """`candidates` None: every item of the list, in order (postings index them directly)."""
         self.evidence = evidence
-        self.size = len(candidates)
-        self.local: np.ndarray | None = None  # candidate index of each item; None: every item, in order
-        if self.size != evidence.count or not np.array_equal(candidates, np.arange(self.size)):
+        self.size = evidence.count if candidates is None else len(candidates)
+        self.local: np.ndarray | None = None  # candidate index of each item
+        if candidates is not None:
             self.local = np.full(evidence.count, -1, dtype=np.int32)
             self.local[candidates] = np.arange(self.size, dtype=np.int32)
         self.found: dict[str, np.ndarray] = {}

@@ -273,6 +273,11 @@ def _sound_grams(sound: str) -> set[str]:
     return _grams(sound, 2, "s")
 
 
+def _lcs(probe: str, texts: list[str]) -> np.ndarray:
+    """Length of the longest common subsequence of the probe with each text."""
+    return process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+
+
 @dataclass(frozen=True)
 class _Fields:
     """Fields of one scoring group: ids, texts, lengths, owning item positions, weight of each."""
@@ -485,9 +490,10 @@ class SearchIndex:
     def _group(self, field_ids: np.ndarray, kinds: tuple[int, ...], weights: np.ndarray) -> _Fields:
         """The fields of one scoring group among `field_ids`, with what the scorers read of them."""
         kind = self._field_kind[field_ids]
-        ids = field_ids[_kind_mask(kinds)[kind]]  # a table lookup: np.isin cost ~5% of a reply's CPU
+        in_group = _kind_mask(kinds)[kind]  # a table lookup: np.isin cost ~5% of a reply's CPU
+        ids = field_ids[in_group]
         return _Fields(ids, self._field_text[ids].tolist(), self._field_len[ids], self._field_item[ids],
-                       weights[self._field_kind[ids]])
+                       weights[kind[in_group]])
 
     def _whole_list_group(self, kinds: tuple[int, ...], weights: np.ndarray) -> _Fields:
         """As _group over every item, built once per list: a small list is scored whole on every query,
@@ -498,7 +504,9 @@ class SearchIndex:
             fields = self._whole_groups[key] = self._group(np.arange(len(self._field_kind)), kinds, weights)
         return fields
 
-    def _score_fields(self, probe: str, fields: _Fields, *, scattered: bool = True) -> np.ndarray:
+    def _score_fields(
+        self, probe: str, fields: _Fields, *, scattered: bool = True, common: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per-field score, the best of three readings of the match:
 
         - whole: the query is (nearly) the field (ratio);
@@ -508,9 +516,12 @@ class SearchIndex:
         - scattered: every character of a query of 4+ characters appears in order in the field
           (街道两侧堆放物料 inside 擅自在街道两侧和公共场地堆放物料), squared so that partial
           coverage by chance stays low.
+
+        `common` is the LCS of the probe with each field, when the caller has it already.
         """
         texts = fields.texts
-        common = process.cdist([probe], texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+        if common is None:
+            common = _lcs(probe, texts)
         field_len = fields.lens
         query_len = float(len(probe))
         # fuzz.ratio is the normalized Indel similarity, 2·LCS / (len1 + len2): computed from the LCS at
@@ -545,10 +556,10 @@ class SearchIndex:
         """Initials: officers pick a few words of a name in order (hwzp in 户外…招牌), so letters found in
         order count, but only as far as they come in pairs as in the name: four lone letters in order are
         found in most long names ('gxdc' in gwxyscjydw…)."""
-        whole = self._score_fields(probe, fields, scattered=False)
+        common = _lcs(probe, fields.texts)
+        whole = self._score_fields(probe, fields, scattered=False, common=common)
         if len(probe) < 4:
             return whole
-        common = process.cdist([probe], fields.texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
         adjacent = np.zeros(len(fields.texts))
         for pair in [probe[i : i + 2] for i in range(len(probe) - 1)]:  # a repeated pair counts each time
             adjacent += fields.contains(pair)
@@ -558,7 +569,7 @@ class SearchIndex:
     def _score_bags(self, probe: str, fields: _Fields) -> np.ndarray:
         """Order-free reading for aliases: the share of the shorter bag found in the other,
         squared, discounted by the length difference; only for strings of 3+ characters."""
-        common = process.cdist([probe], fields.texts, scorer=LCSseq.similarity, dtype=np.float64)[0]
+        common = _lcs(probe, fields.texts)
         field_len = fields.lens
         query_len = float(len(probe))
         shorter = np.minimum(field_len, query_len)
