@@ -164,18 +164,19 @@ def xlsx_rows(path: Path, *, max_columns: int = MAX_COLUMNS) -> Iterator[tuple[i
 
 def _check_unpacked_size(path: Path) -> None:
     """Refuse zip bombs before openpyxl inflates anything (sizes come from the zip directory,
-    and Python's zipfile never inflates an entry past its declared size)."""
+    and Python's zipfile never inflates an entry past its declared size), then over-wide sheets;
+    the archive is opened once for both."""
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise TableFileError([texts.FILE_UNPACKED_TOO_BIG.format(mb=MAX_UNPACKED_BYTES // (1024 * 1024))])
+            _check_row_widths(archive)
     except (zipfile.BadZipFile, OSError) as exc:
         raise TableFileError([texts.FILE_NOT_TABLE]) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise TableFileError([texts.FILE_UNPACKED_TOO_BIG.format(mb=MAX_UNPACKED_BYTES // (1024 * 1024))])
-    _check_row_widths(path)
 
 
-def _check_row_widths(path: Path) -> None:
+def _check_row_widths(archive: zipfile.ZipFile) -> None:
     """Refuse a sheet with a row of more cells than Excel has columns, or more than MAX_CELLS
     cells (or shared strings) in all, before openpyxl reads it.
 
@@ -187,24 +188,20 @@ def _check_row_widths(path: Path) -> None:
     holding sheet data is streamed with the C parser, freeing rows as it goes."""
     from xml.etree.ElementTree import ParseError
 
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if info.is_dir():
-                    continue
-                shared, has_sheet = _scan_part(archive, info.filename)
-                if shared > MAX_CELLS:
-                    raise TableFileError([texts.FILE_NOT_TABLE])
-                if not has_sheet:
-                    continue
-                try:
-                    _count_cells(archive, info.filename)
-                except ParseError as exc:
-                    if info.filename.lower().endswith((".xml", ".rels")):
-                        raise TableFileError([texts.FILE_NOT_TABLE]) from exc
-                    # not XML (an embedded picture that happens to hold the bytes): openpyxl skips it too
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise TableFileError([texts.FILE_NOT_TABLE]) from exc
+    for info in archive.infolist():
+        if info.is_dir():
+            continue
+        shared, has_sheet = _scan_part(archive, info.filename)
+        if shared > MAX_CELLS:
+            raise TableFileError([texts.FILE_NOT_TABLE])
+        if not has_sheet:
+            continue
+        try:
+            _count_cells(archive, info.filename)
+        except ParseError as exc:
+            if info.filename.lower().endswith((".xml", ".rels")):
+                raise TableFileError([texts.FILE_NOT_TABLE]) from exc
+            # not XML (an embedded picture that happens to hold the bytes): openpyxl skips it too
 
 
 # <si>, <si/>, <si\n> and a namespace-prefixed <x:si ...>: every way XML lets the tag open
