@@ -27,7 +27,7 @@ from db.models import Person, Role, utcnow
 from handlers import flows, keyboards
 from handlers import meeting_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import Refusal, clip, esc, name_list, refuse, requires, typed_text
+from handlers.common import Refusal, clip, esc, name_list, press_a_button, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
 from handlers.dispatch import may_use_zone
 from knowledge.timeparse import TimeParseError
@@ -99,11 +99,6 @@ async def meeting_list(update: Update, context: BotContext) -> int:
             context.user_data.pop(key, None)
     await _say(update, "\n".join(lines), _buttons(*rows))
     return LIST
-
-
-async def press_a_button(update: Update, context: BotContext) -> None:
-    """Typed text at a step that waits for a button: say so and keep the step."""
-    await _say(update, texts.PRESS_A_BUTTON)
 
 
 def detail_text(session: Any, meeting: Meeting) -> str:
