@@ -323,7 +323,7 @@ async def text_expected(update: Update, context: BotContext) -> int:
 async def _offer_items(update: Update, context: BotContext, actor: Actor, pending: dict[str, Any], text: str) -> int:
     message = update.effective_message
     assert message is not None
-    view = catalogue_of(context)
+    view = await catalogue_of(context)
     with context.db.session() as session:
         lead, problem = _load_checked(session, actor, str(pending["lead_id"]), str(pending["version"]))
     if problem is not None or lead is None:
@@ -353,7 +353,7 @@ async def on_set_item(update: Update, context: BotContext) -> None:
         await refuse(update, texts.FORGED_BUTTON)
         return
     actor = context.actor
-    view = catalogue_of(context)
+    view = await catalogue_of(context)
     item = view.by_ref(data.version)
     tz = context.settings.tz
     try:

@@ -71,10 +71,10 @@ class CatalogueView:
         return [hit.item for hit in (result.hits or result.nearest)][:limit]
 
 
-def catalogue_of(context: BotContext) -> CatalogueView:
+async def catalogue_of(context: BotContext) -> CatalogueView:
     """The lookup feature's catalogue service, refreshed (a CLI import is seen at once)."""
     service = lookup.service(context)
-    service.refresh()
+    await service.ready()
     version = service.version
     return CatalogueView(
         items=list(service.items), index=service.index,

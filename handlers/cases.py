@@ -441,7 +441,7 @@ async def on_description(update: Update, context: BotContext) -> int:
         await message.reply_text(texts.CASE_DESCRIPTION_TOO_LONG.format(length=len(text), limit=MAX_DESCRIPTION))
         return WHAT
     draft = _load(context)
-    view = catalogue_of(context)
+    view = await catalogue_of(context)
     found = view.search(text)
     today = datetime.now(context.settings.tz).date()
     draft.update(step="what", description=text, candidates=[item.code for item in found], item_code=None, unsure=False)
@@ -590,8 +590,8 @@ async def not_a_photo(update: Update, context: BotContext) -> int:
 # ---------------------------------------------------------------- 4. card, 5. confirm
 
 
-def _card(context: BotContext, draft: dict[str, Any]) -> tuple[str, list[str]]:
-    view = catalogue_of(context)
+async def _card(context: BotContext, draft: dict[str, Any]) -> tuple[str, list[str]]:
+    view = await catalogue_of(context)
     item = view.by_code(draft.get("item_code"))
     today = datetime.now(context.settings.tz).date()
     basis = basis_for(item, draft["street"], today)
@@ -618,7 +618,7 @@ def draft_card_text(draft: dict[str, Any], item: CatalogueItem | None, today: da
 async def _show_card(update: Update, context: BotContext, draft: dict[str, Any]) -> int:
     draft["step"] = "confirm"
     _save(context, draft)
-    text, _ = _card(context, draft)
+    text, _ = await _card(context, draft)
     markup = InlineKeyboardMarkup([[_button(texts.CASE_CONFIRM, "ok"), _button(texts.CASE_EDIT, "edit")]])
     await _send(update, context, text, markup)
     return CONFIRM
@@ -657,8 +657,8 @@ async def on_edit_pick(update: Update, context: BotContext) -> int:
     return CONFIRM
 
 
-def _lead_from_draft(context: BotContext, draft: dict[str, Any], actor: Actor) -> tuple[Lead, list[PhotoRecord]]:
-    view = catalogue_of(context)
+async def _lead_from_draft(context: BotContext, draft: dict[str, Any], actor: Actor) -> tuple[Lead, list[PhotoRecord]]:
+    view = await catalogue_of(context)
     item = view.by_code(draft.get("item_code"))
     today = datetime.now(context.settings.tz).date()
     basis = basis_for(item, draft["street"], today)
@@ -688,7 +688,7 @@ async def on_confirm(update: Update, context: BotContext) -> int:
         draft = lead_db.get_draft(session=session, reporter_id=actor.person_id)
     if not draft or draft.get("step") != "confirm":
         return await _already_filed_or_stale(update, context, actor)
-    lead, photos = _lead_from_draft(context, draft, actor)
+    lead, photos = await _lead_from_draft(context, draft, actor)
     now = utcnow()
     new_point = LeadPoint(None, lead.item_code, lead.lat, lead.lon, now, reporter_id=actor.person_id,
                           description=lead.description, address=lead.address)
@@ -767,7 +767,7 @@ async def on_duplicate(update: Update, context: BotContext) -> int:
     if not data.ident.isdigit():
         await stale_button(update, context)
         return DUPLICATE
-    _, photos = _lead_from_draft(context, draft, actor)
+    _, photos = await _lead_from_draft(context, draft, actor)
     number = None
     with context.db.session() as session:
         existing = lead_db.by_id(session=session, lead_id=int(data.ident))
@@ -792,7 +792,7 @@ def _merge_into(session: Any, existing: Any, photos: Any, draft: dict[str, Any],
 
 
 async def _file(update: Update, context: BotContext, draft: dict[str, Any], actor: Actor) -> int:
-    lead, photos = _lead_from_draft(context, draft, actor)
+    lead, photos = await _lead_from_draft(context, draft, actor)
     tz = context.settings.tz
     assert actor.person_id is not None
     with context.db.session() as session:

@@ -34,7 +34,7 @@ from db.models import Role
 from handlers import callbacks
 from handlers.cards import by_street_lines, render_card, status_summary
 from handlers.common import esc, refuse, requires
-from handlers.context import Actor, BotContext
+from handlers.context import Actor, BotContext, Services
 from knowledge.catalogue import CatalogueFileError, CatalogueItem, diff_catalogues, load_catalogue_file
 from knowledge.roster import load_roster_file
 from knowledge.search import SearchResult
@@ -51,10 +51,14 @@ log = logging.getLogger(__name__)
 
 
 def service(context: BotContext) -> CatalogueService:
-    extras = context.services.extras
-    if "catalogue" not in extras:
-        extras["catalogue"] = CatalogueService(context.db)
-    return extras["catalogue"]  # type: ignore[no-any-return]
+    return service_of(context.services)
+
+
+def service_of(services: Services) -> CatalogueService:
+    """One catalogue service per bot process (its index is built at start-up, off the event loop)."""
+    if "catalogue" not in services.extras:
+        services.extras["catalogue"] = CatalogueService(services.db)
+    return services.extras["catalogue"]  # type: ignore[no-any-return]
 
 
 def today(context: BotContext) -> date:
@@ -110,7 +114,7 @@ async def answer_query(update: Update, context: BotContext, query: str) -> None:
         await message.reply_text(texts.LOOKUP_PROMPT)
         return
     svc = service(context)
-    index = svc.current()
+    index = await svc.ready()
     if not svc.items:
         await message.reply_text(texts.LOOKUP_EMPTY_CATALOGUE)
         return
@@ -165,7 +169,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     actor = context.actor
     data = callbacks.decode(query.data)
     svc = service(context)
-    svc.current()
+    await svc.ready()
     if actor is None or data is None or not data.ident.lstrip("-").isdigit():
         await refuse(update, texts.FORGED_BUTTON)
         return
@@ -176,15 +180,18 @@ async def on_button(update: Update, context: BotContext) -> None:
         return
     item = svc.items[pos]
     on = today(context)
+    # Buttons address items by position in a version: built before any await, while the version read
+    # above is still the installed one (a newer one may be installed while this update waits on I/O).
+    street = tagged_street or actor.street
+    text, shortened = render_card(item, street=street, on=on, version_date=_version_date(svc))
+    markup = card_markup(svc, pos, street, shortened, [])
     await query.answer()
     if data.action == "pick":
-        street = tagged_street or actor.street
         unsure = context.user_data.pop("unsure", None)
         if unsure:
             with context.db.session() as session:
                 catalogue_db.learn(session=session, query=unsure, item_code=item.code, person_id=actor.person_id)
-        text, shortened = render_card(item, street=street, on=on, version_date=_version_date(svc))
-        await context.bot.send_message(query.from_user.id, text, reply_markup=card_markup(svc, pos, street, shortened, []))
+        await context.bot.send_message(query.from_user.id, text, reply_markup=markup)
     elif data.action == "streets":
         lines = [f"<b>{esc(item.name)}</b>", texts.CARD_BY_STREET_TITLE, *by_street_lines(item, on)]
         if item.is_sample:
@@ -209,7 +216,7 @@ async def inline_lookup(update: Update, context: BotContext) -> None:
         await inline.answer([], cache_time=0, is_personal=True, button=button)
         return
     svc = service(context)
-    result = svc.current().search(text, limit=10)
+    result = (await svc.ready()).search(text, limit=10)
     street = street_for(actor, result)
     on = today(context)
     articles = []
@@ -245,7 +252,7 @@ async def on_document(update: Update, context: BotContext) -> None:
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     svc = service(context)
-    svc.current()
+    await svc.ready()
     current_items = svc.items  # read on the loop; the thread only parses and diffs
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
@@ -347,7 +354,7 @@ async def on_import_button(update: Update, context: BotContext) -> None:
         return
     context.user_data.pop("pending_import", None)
     await query.edit_message_reply_markup(None)
-    service(context).refresh(force=True)
+    await service(context).ready(force=True)
     await context.bot.send_message(query.from_user.id, reply)
 
 
@@ -367,7 +374,7 @@ async def aliases_command(update: Update, context: BotContext) -> None:
     """Admins review queries officers resolved by picking a suggestion, and promote them."""
     assert update.effective_message is not None
     svc = service(context)
-    svc.current()
+    await svc.ready()
     with context.db.session() as session:
         pending = catalogue_db.learned_pending(session=session)
     if not pending:
@@ -399,7 +406,7 @@ async def on_alias_button(update: Update, context: BotContext) -> None:
         await refuse(update, texts.FORGED_BUTTON)
         return
     svc = service(context)
-    svc.refresh(force=True)
+    await svc.ready(force=True)
     name = svc.by_code[promoted[1]].name if promoted[1] in svc.by_code else promoted[1]
     await query.answer()
     await context.bot.send_message(query.from_user.id, texts.ALIAS_PROMOTED.format(query=esc(promoted[0]), name=esc(name)))
@@ -429,7 +436,7 @@ async def thesaurus_command(update: Update, context: BotContext) -> None:
         return
     with context.db.session() as session:
         catalogue_db.add_thesaurus_word(session=session, entry=entry, actor_person_id=actor.person_id)
-    service(context).refresh(force=True)
+    await service(context).ready(force=True)
     await message.reply_text(texts.THESAURUS_ADDED.format(field=esc("、".join(entry.field_words)),
                                                          legal=esc("、".join(entry.legal_words))))
 

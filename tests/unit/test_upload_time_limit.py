@@ -26,7 +26,7 @@ def fake_update_and_context(replies: list[str]) -> tuple[Any, Any]:
     document = SimpleNamespace(file_name="名册.csv", file_size=8, get_file=AsyncMock(return_value=file))
     message = SimpleNamespace(document=document, reply_text=reply_text)
     update = SimpleNamespace(effective_message=message, callback_query=None)
-    service = SimpleNamespace(current=lambda: None, items=[])
+    service = SimpleNamespace(ready=AsyncMock(return_value=None), items=[])
     context = SimpleNamespace(
         actor=Actor(telegram_id=1, person_id=1, name="管理员", role=Role.ADMIN, street=None, zone=None, department=None),
         services=SimpleNamespace(extras={"catalogue": service}), db=None, user_data={},
