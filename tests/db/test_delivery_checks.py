@@ -309,7 +309,9 @@ async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> 
     sending for a moment instead of earning a 429 on every following row."""
     emu = await _emulator()
     emu.fail_next("sendMessage", 429, retry_after=5, times=4)
-    chats = (1001, 1002, 1003, 1004, 1005, 1006, 1007, 1009)
+    chats = tuple(range(5001, 5016))  # one batch: the first four to arrive get the 429s, eleven follow
+    for chat in chats:
+        emu.register_user({"id": chat, "is_bot": False, "first_name": f"队员{chat}"})
     try:
         with db.session() as session:
             for chat in chats:
@@ -321,12 +323,12 @@ async def test_429s_for_several_chats_at_once_pause_every_send(db: Database) -> 
     finally:
         await emu.stop()
     delivered = [r for r in emu.sent_log if r.method.lower() == "sendmessage"]
-    assert emu.stats.answered_429 == 4 and len(delivered) == 4
+    assert emu.stats.answered_429 == 4 and len(delivered) == 11
     after = sorted(r.at - started for r in delivered)
-    # The other four waited out a short pause (not the 5 s of the blocked chats). A send already on
-    # its way when the fourth 429 came back cannot be recalled: under load one or two slip through
-    # (seen in CI: 0.26 s); without the pause all four leave within ~0.3 s, 35 ms apart.
-    assert sum(at >= 0.9 for at in after) >= 2 and after[-1] < 3, after
+    # The others waited out a short pause (not the 5 s of the blocked chats). Sends already on their way
+    # when the fourth 429 came back cannot be recalled: under load a few slip through (seen: 3 of 4 in a
+    # busy test run); without the pause all eleven leave within ~0.4 s, 35 ms apart.
+    assert sum(at >= 0.9 for at in after) >= 5 and after[-1] < 3.5, after
 
 
 def _lead(db: Database, number: str, routed: list[Person]) -> Lead:
