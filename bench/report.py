@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHES: list[tuple[str, list[str], list[str], str]] = [
     ("bench.startup", ["--runs", "5"], ["--runs", "2"], "start-up time and idle memory (issue 3)"),
     ("bench.lookup", [], ["--items", "2000", "--queries", "200"], "search index and per-query latency (issue 4)"),
+    ("bench.index_rebuild", [], ["--items", "2000"], "other users' wait while a new catalogue is indexed"),
     ("bench.search_quality", [], [], "lookup quality by kind, held-out and old set, with/without aliases (issue 12)"),
     ("bench.lookup_e2e", ["--officers", "10", "50", "--rounds", "30"], ["--officers", "10", "20", "--rounds", "2"],
      "lookup reply latency and bot CPU per update, officers asking at once (issues 4, 14)"),
