@@ -78,6 +78,7 @@ async def test_a_new_version_is_built_off_the_loop_while_the_old_one_answers(db:
     assert service.version is not None and service.version.id == first and len(service.items) == 10
 
     builds.gate.clear()
+    builds.started.clear()
     second = save(db, demo())
     index = await asyncio.wait_for(service.ready(), timeout=2)  # returns while the build is held
     assert await asyncio.to_thread(builds.started.wait, 5)
