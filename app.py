@@ -18,7 +18,7 @@ import texts
 from bot_http import AiohttpRequest
 from config import Settings
 from db.engine import Database
-from handlers import flood, lookup, register_all
+from handlers import flood, register_all
 from handlers.context import BotContext, Services
 from handlers.guard import UpdateDeduper
 from handlers.ordering import PerUserUpdateProcessor
@@ -72,8 +72,6 @@ async def _post_init(app: Application) -> None:
         log.warning("set_my_commands failed: %s", exc)
     await asyncio.to_thread(app.bot_data["dedupe"].load_recent, services.db)
     await asyncio.to_thread(_load_boundaries, services)
-    # The first lookup should not wait for the search index: build it now, in a worker thread.
-    app.create_task(lookup.service_of(services).ready(), name="search-index")
     worker = make_worker(app.bot, services.db, services.settings)
     services.extras["delivery"] = worker
     worker.start()

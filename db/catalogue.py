@@ -218,7 +218,7 @@ class CatalogueService:
         self.items: list[CatalogueItem] = []
         self.by_code: dict[str, CatalogueItem] = {}
         self.position_of: dict[str, int] = {}  # code -> position in items (buttons address items by position)
-        self.index: SearchIndex = SearchIndex([])
+        self.index: SearchIndex = SearchIndex([], thesaurus=[])  # nothing to search yet: no thesaurus tables
 
     def _stale(self, *, force: bool) -> bool:
         """A newer version than the one installed? (at most one cheap query per CHECK_SECONDS)"""

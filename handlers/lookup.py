@@ -34,7 +34,7 @@ from db.models import Role
 from handlers import callbacks
 from handlers.cards import by_street_lines, render_card, status_summary
 from handlers.common import esc, refuse, requires
-from handlers.context import Actor, BotContext, Services
+from handlers.context import Actor, BotContext
 from knowledge.catalogue import CatalogueFileError, CatalogueItem, diff_catalogues, load_catalogue_file
 from knowledge.roster import load_roster_file
 from knowledge.search import SearchResult
@@ -51,14 +51,10 @@ log = logging.getLogger(__name__)
 
 
 def service(context: BotContext) -> CatalogueService:
-    return service_of(context.services)
-
-
-def service_of(services: Services) -> CatalogueService:
-    """One catalogue service per bot process (its index is built at start-up, off the event loop)."""
-    if "catalogue" not in services.extras:
-        services.extras["catalogue"] = CatalogueService(services.db)
-    return services.extras["catalogue"]  # type: ignore[no-any-return]
+    extras = context.services.extras
+    if "catalogue" not in extras:
+        extras["catalogue"] = CatalogueService(context.db)
+    return extras["catalogue"]  # type: ignore[no-any-return]
 
 
 def today(context: BotContext) -> date:
