@@ -20,13 +20,15 @@ def index() -> SearchIndex:
 
 # Near the top item and the next one alike: shared words, no answer (未找到, buttons kept).
 FLAT = ["渣土车没带核准证件就上路", "小卖部把香烟卖给初中生", "饭店后厨老鼠乱跑"]
-# What was done (拒载, 养) is in no item that matches the rest.
-UNEXPLAINED_ACT = ["出租车拒载", "小区有人养藏獒"]
+# What was done (欠, 养) is in no item that matches the rest.
+UNEXPLAINED_ACT = ["饭店老板欠工资", "小区有人养藏獒"]
+# Answered 未找到 by more than one rule (出租车拒载 was the act check's example until thesaurus round 5).
+OTHERS = ["出租车拒载"]
 # Only the setting (饭店, 后厨, 餐馆) matches.
 ONLY_SETTING = ["餐馆没有办排水许可证就往管网排污水", "饭店后厨老鼠乱跑"]
 
 
-@pytest.mark.parametrize("query", FLAT + UNEXPLAINED_ACT + ONLY_SETTING)
+@pytest.mark.parametrize("query", FLAT + UNEXPLAINED_ACT + ONLY_SETTING + OTHERS)
 def test_not_in_list_near_misses_are_answered_not_found(index: SearchIndex, query: str) -> None:
     result = index.search(query)
     assert result.level == "none" and not result.found
