@@ -1,6 +1,6 @@
 """Lookup quality by kind of question, as an officer meets it: what the ONE reply shows.
 
-    python -m bench.search_quality [--set heldout|heldout2|heldout3|heldout4|heldout5|old|tuning|all] [--misses]
+    python -m bench.search_quality [--set heldout|heldout2|heldout3|heldout4|heldout5|heldout6|old|tuning|all] [--misses]
 
 For each labelled question the reply is modelled as the chat shows it (handlers/lookup.py):
 a card (confident or not), a list of candidate buttons, or 未找到 (with nearest buttons).
@@ -19,7 +19,9 @@ written by someone who saw no search code (first and final runs: tests/data/held
 Held-out set #4 (tests/data/heldout4/, 67 items, 328 questions) was written the same way after #3's final run;
 its first and final runs: tests/data/heldout4/FIRST_RUN.md, FINAL_RUN.md.
 Held-out set #5 (tests/data/heldout5/, 65 items, 326 questions) was written the same way after #4's final run;
-its first run: tests/data/heldout5/FIRST_RUN.md.
+its first and final runs: tests/data/heldout5/FIRST_RUN.md, FINAL_RUN.md.
+Held-out set #6 (tests/data/heldout6/) was written the same way after #5's final run; its first run:
+tests/data/heldout6/FIRST_RUN.md.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ HELDOUT2_QUESTIONS = ROOT / "tests" / "data" / "heldout2" / "questions.csv"  # s
 HELDOUT3_DIR = ROOT / "tests" / "data" / "heldout3"  # set #3: its own catalogue and questions
 HELDOUT4_DIR = ROOT / "tests" / "data" / "heldout4"  # set #4: its own catalogue and questions
 HELDOUT5_DIR = ROOT / "tests" / "data" / "heldout5"  # set #5: its own catalogue and questions
+HELDOUT6_DIR = ROOT / "tests" / "data" / "heldout6"  # set #6: its own catalogue and questions
 OLD_QUESTIONS = ROOT / "tests" / "data" / "lookup_queries.csv"
 TUNING_QUESTIONS = ROOT / "tests" / "data" / "tuning_scenes.csv"  # our own scenes for the demo catalogue
 DEMO_CATALOGUE = ROOT / "knowledge" / "data" / "demo_catalogue.csv"
@@ -107,6 +110,10 @@ def heldout4_items() -> list[CatalogueItem]:
 
 def heldout5_items() -> list[CatalogueItem]:
     return load_catalogue_file(HELDOUT5_DIR / "catalogue.csv", is_sample=True)
+
+
+def heldout6_items() -> list[CatalogueItem]:
+    return load_catalogue_file(HELDOUT6_DIR / "catalogue.csv", is_sample=True)
 
 
 def old_items() -> list[CatalogueItem]:
@@ -220,7 +227,8 @@ def run(name: str, items: list[CatalogueItem], questions: list[Question], show_m
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "old", "tuning", "all"), default="all")
+    sets = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "old", "tuning", "all")
+    parser.add_argument("--set", choices=sets, default="all")
     parser.add_argument("--misses", action="store_true")
     args = parser.parse_args()
     if args.set in ("heldout", "all"):
@@ -237,6 +245,9 @@ def main() -> None:
     if args.set in ("heldout5", "all"):
         run("held-out #5 (tests/data/heldout5, its own catalogue)", heldout5_items(),
             read_questions(HELDOUT5_DIR / "questions.csv"), args.misses)
+    if args.set in ("heldout6", "all"):
+        run("held-out #6 (tests/data/heldout6, its own catalogue)", heldout6_items(),
+            read_questions(HELDOUT6_DIR / "questions.csv"), args.misses)
     if args.set in ("old", "all"):
         run("old set (tests/data/lookup_queries.csv, demo catalogue)", old_items(), read_questions(OLD_QUESTIONS),
             args.misses)
