@@ -192,7 +192,9 @@ class Evidence:
         self._whole: _Terms | None = None
         self.thesaurus = Thesaurus(entries)
         self.legal_grams: dict[str, frozenset[str]] = {}
-        self._sound_keys: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = {}
+        # Field words of 2+ syllables by their first two: a question token looks up only the words that can
+        # start there (by the first syllable alone, 1,081 rows gave ~80 µs of tuple compares per question).
+        self._sound_keys: dict[tuple[str, str], list[tuple[tuple[str, ...], frozenset[str]]]] = {}
         self._initials_keys: dict[str, set[str]] = {}
         for word, legal in self.thesaurus.by_word.items():
             for legal_word in legal:
@@ -200,7 +202,7 @@ class Evidence:
             if len(word) >= 2 and _HANZI.search(word):
                 sounds = tuple(syllables_of(word))
                 if len(sounds) >= 2:
-                    self._sound_keys.setdefault(sounds[0], []).append((sounds, legal))
+                    self._sound_keys.setdefault((sounds[0], sounds[1]), []).append((sounds, legal))
                 letters = initials_of(sounds)
                 if len(letters) >= 3:  # xgg -> 小广告 (two letters would fit too many words)
                     self._initials_keys.setdefault(letters, set()).update(legal)
@@ -232,10 +234,12 @@ class Evidence:
             whole = token.text if len(token.text) > 1 else token.sound if token.latin else ""
             if whole in self.thesaurus.by_word:  # a code or a Latin word of the thesaurus (3c, ccc)
                 spans.append((i, i + 1, self.thesaurus.by_word[whole]))
+        pairs = list(zip(sounds, sounds[1:], strict=False))
         position = 0
         while position < len(tokens):
             best: tuple[tuple[str, ...], frozenset[str]] | None = None
-            for key, legal in self._sound_keys.get(sounds[position], ()):
+            starting_here = self._sound_keys.get(pairs[position], ()) if position < len(pairs) else ()
+            for key, legal in starting_here:
                 end = position + len(key)
                 if tuple(sounds[position:end]) == key and not covered.intersection(range(position, end)):
                     if best is None or len(key) > len(best[0]):
