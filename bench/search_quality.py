@@ -41,10 +41,7 @@ HELDOUT_DIR = ROOT / "tests" / "data" / "heldout"
 HELDOUT_CATALOGUE = HELDOUT_DIR / "catalogue.csv"
 HELDOUT_QUESTIONS = HELDOUT_DIR / "questions.csv"
 HELDOUT2_QUESTIONS = ROOT / "tests" / "data" / "heldout2" / "questions.csv"  # set #2, same catalogue
-HELDOUT3_DIR = ROOT / "tests" / "data" / "heldout3"  # set #3: its own catalogue and questions
-HELDOUT4_DIR = ROOT / "tests" / "data" / "heldout4"  # set #4: its own catalogue and questions
-HELDOUT5_DIR = ROOT / "tests" / "data" / "heldout5"  # set #5: its own catalogue and questions
-HELDOUT6_DIR = ROOT / "tests" / "data" / "heldout6"  # set #6: its own catalogue and questions
+OWN_CATALOGUE_SETS = (3, 4, 5, 6)  # held-out sets with their own catalogue and questions: tests/data/heldoutN/
 OLD_QUESTIONS = ROOT / "tests" / "data" / "lookup_queries.csv"
 TUNING_QUESTIONS = ROOT / "tests" / "data" / "tuning_scenes.csv"  # our own scenes for the demo catalogue
 DEMO_CATALOGUE = ROOT / "knowledge" / "data" / "demo_catalogue.csv"
@@ -100,20 +97,16 @@ def heldout_items() -> list[CatalogueItem]:
     return load_catalogue_file(HELDOUT_CATALOGUE, is_sample=True)
 
 
-def heldout3_items() -> list[CatalogueItem]:
-    return load_catalogue_file(HELDOUT3_DIR / "catalogue.csv", is_sample=True)
+def own_set_dir(number: int) -> Path:
+    return ROOT / "tests" / "data" / f"heldout{number}"
 
 
-def heldout4_items() -> list[CatalogueItem]:
-    return load_catalogue_file(HELDOUT4_DIR / "catalogue.csv", is_sample=True)
+def own_set_items(number: int) -> list[CatalogueItem]:
+    return load_catalogue_file(own_set_dir(number) / "catalogue.csv", is_sample=True)
 
 
-def heldout5_items() -> list[CatalogueItem]:
-    return load_catalogue_file(HELDOUT5_DIR / "catalogue.csv", is_sample=True)
-
-
-def heldout6_items() -> list[CatalogueItem]:
-    return load_catalogue_file(HELDOUT6_DIR / "catalogue.csv", is_sample=True)
+def own_set_questions(number: int) -> list[Question]:
+    return read_questions(own_set_dir(number) / "questions.csv")
 
 
 def old_items() -> list[CatalogueItem]:
@@ -227,7 +220,7 @@ def run(name: str, items: list[CatalogueItem], questions: list[Question], show_m
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sets = ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "old", "tuning", "all")
+    sets = ("heldout", "heldout2", *(f"heldout{n}" for n in OWN_CATALOGUE_SETS), "old", "tuning", "all")
     parser.add_argument("--set", choices=sets, default="all")
     parser.add_argument("--misses", action="store_true")
     args = parser.parse_args()
@@ -236,18 +229,10 @@ def main() -> None:
     if args.set in ("heldout2", "all"):
         run("held-out #2 (tests/data/heldout2, held-out catalogue)", heldout_items(),
             read_questions(HELDOUT2_QUESTIONS), args.misses)
-    if args.set in ("heldout3", "all"):
-        run("held-out #3 (tests/data/heldout3, its own catalogue)", heldout3_items(),
-            read_questions(HELDOUT3_DIR / "questions.csv"), args.misses)
-    if args.set in ("heldout4", "all"):
-        run("held-out #4 (tests/data/heldout4, its own catalogue)", heldout4_items(),
-            read_questions(HELDOUT4_DIR / "questions.csv"), args.misses)
-    if args.set in ("heldout5", "all"):
-        run("held-out #5 (tests/data/heldout5, its own catalogue)", heldout5_items(),
-            read_questions(HELDOUT5_DIR / "questions.csv"), args.misses)
-    if args.set in ("heldout6", "all"):
-        run("held-out #6 (tests/data/heldout6, its own catalogue)", heldout6_items(),
-            read_questions(HELDOUT6_DIR / "questions.csv"), args.misses)
+    for number in OWN_CATALOGUE_SETS:
+        if args.set in (f"heldout{number}", "all"):
+            run(f"held-out #{number} (tests/data/heldout{number}, its own catalogue)", own_set_items(number),
+                own_set_questions(number), args.misses)
     if args.set in ("old", "all"):
         run("old set (tests/data/lookup_queries.csv, demo catalogue)", old_items(), read_questions(OLD_QUESTIONS),
             args.misses)
