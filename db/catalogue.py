@@ -251,13 +251,9 @@ class CatalogueService:
         gc.freeze()  # the index lives until the next import: keep full collections from walking it
 
     def refresh(self, *, force: bool = False) -> None:
-        """Outside the event loop (CLI, tests): build in this thread."""
+        """Build in the calling thread, as the bot once did on its event loop (bench.index_rebuild's baseline)."""
         if self._stale(force=force):
             self._install(*self._load())
-
-    def current(self) -> SearchIndex:
-        self.refresh()
-        return self.index
 
     async def ready(self, *, force: bool = False) -> SearchIndex:
         """The index to answer with, for the event loop. A newer version is built in a worker thread

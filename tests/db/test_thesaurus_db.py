@@ -17,12 +17,12 @@ from knowledge.thesaurus import Entry, parse_line
 DEMO = Path(__file__).resolve().parents[2] / "knowledge" / "data" / "demo_catalogue.csv"
 
 
-def test_an_added_field_word_is_stored_audited_and_searched(db: Database) -> None:
+async def test_an_added_field_word_is_stored_audited_and_searched(db: Database) -> None:
     items = [replace(item, aliases=()) for item in load_catalogue_file(DEMO, is_sample=True)]
     with db.session() as s:
         catalogue_db.save_version(session=s, items=items, source_name="demo", imported_by=None, is_sample=True)
     service = catalogue_db.CatalogueService(db)
-    assert service.current().search("走鬼").level == "none"
+    assert (await service.ready()).search("走鬼").level == "none"
     entry = parse_line("走鬼、游击摊 = 占用城市道路从事经营活动")
     assert entry is not None
     with db.session() as s:
@@ -33,6 +33,5 @@ def test_an_added_field_word_is_stored_audited_and_searched(db: Database) -> Non
         ]
         audited = s.exec(select(AuditEntry).where(AuditEntry.action == "thesaurus.add")).all()
     assert len(audited) == 1
-    service.refresh(force=True)
-    result = service.current().search("游击摊")
+    result = (await service.ready(force=True)).search("游击摊")
     assert result.found and result.hits[0].item.code == "DEMO-ZH-01"
