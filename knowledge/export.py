@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,9 +87,17 @@ def write(sheets: Sequence[Sheet], out: Path) -> list[Path]:
     return written
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML 1.0 (xlsx) cannot hold
+
+
 def _safe(value: Cell) -> Cell:
-    """Text starting with = + - @ would run as a formula in Excel (CSV injection): quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Text starting with = + - @ (or a tab / CR before one) would run as a formula in Excel (CSV
+    injection): quote it. Control characters are dropped: one in a roster name would otherwise
+    make openpyxl refuse the whole workbook, and the export of the period with it."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL_CHARACTERS.sub("", value)
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

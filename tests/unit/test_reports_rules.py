@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import struct
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 
 from db.models import Role
@@ -139,3 +141,12 @@ def test_export_writers_quote_formulas_and_keep_chinese() -> None:
     data = csv_bytes(sheet).decode("utf-8-sig")
     assert data.splitlines() == ["编号,描述", "XS-1,\"'=HYPERLINK(\"\"x\"\")\"", "XS-2,"]
     assert xlsx_bytes([sheet])[:2] == b"PK"
+
+
+def test_export_survives_control_characters_and_quotes_a_tab_before_a_formula() -> None:
+    """A control character in one stored name (a roster cell) made openpyxl refuse the whole file."""
+    sheet = Sheet("人员", ("姓名", "备注"), [["张\x0b三", "\t=cmd|' /C calc'!A0"], ["李\x00四", "普通备注"]])
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([sheet])))
+    rows = [[cell.value for cell in row] for row in workbook["人员"].iter_rows(min_row=2)]
+    assert rows == [["张三", "'\t=cmd|' /C calc'!A0"], ["李四", "普通备注"]]
+    assert csv_bytes(sheet).decode("utf-8-sig").splitlines()[1].startswith("张三,")
