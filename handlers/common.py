@@ -101,6 +101,35 @@ def clip(text: str, limit: int = TEXT_LIMIT - 96) -> str:
     return "\n".join(kept) + "\n" + CLIPPED
 
 
+def escaped_pieces(head: str, raw: str, limit: int = TEXT_LIMIT - 96) -> list[str]:
+    """`head` (HTML) followed by `raw` (plain text, escaped here) in messages of at most `limit`
+    characters. The plain text is cut before escaping, so a cut never lands inside an `&lt;`
+    (Telegram refuses such a message); cuts fall after a newline or 。 where one is near."""
+    pieces: list[str] = []
+    current, size = [head], len(head)
+    start = 0
+    while start < len(raw):
+        room = limit - size
+        end = start
+        taken = 0
+        while end < len(raw) and taken + len(esc(raw[end])) <= room:
+            taken += len(esc(raw[end]))
+            end += 1
+        if end < len(raw):  # back up to a line or sentence end in the last quarter, if there is one
+            soft = max(raw.rfind("\n", start, end), raw.rfind("。", start, end))
+            if soft >= start and soft + 1 - start >= (end - start) * 3 // 4:
+                end = soft + 1
+        if end == start and size == 0:
+            end = start + 1  # a limit below one escaped character: never loop forever
+        current.append(esc(raw[start:end]))
+        start = end
+        pieces.append("".join(current))
+        current, size = [], 0
+    if not pieces or current:
+        pieces.append("".join(current))
+    return [piece for piece in pieces if piece]
+
+
 def name_list(names: list[str], *, most: int = 40, empty: str = "—") -> str:
     """「甲、乙、丙 等 N 人」: long rosters must not push a board past Telegram's limit."""
     shown = "、".join(esc(n) for n in names[:most]) or empty

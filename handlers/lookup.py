@@ -33,7 +33,7 @@ from db.engine import Database
 from db.models import Role
 from handlers import callbacks
 from handlers.cards import by_street_lines, render_card, status_summary
-from handlers.common import esc, refuse, requires
+from handlers.common import esc, escaped_pieces, refuse, requires
 from handlers.context import Actor, BotContext
 from knowledge.catalogue import CatalogueFileError, CatalogueItem, diff_catalogues, load_catalogue_file
 from knowledge.roster import load_roster_file
@@ -194,9 +194,8 @@ async def on_button(update: Update, context: BotContext) -> None:
             lines.append(texts.CARD_SAMPLE)
         await context.bot.send_message(query.from_user.id, "\n".join(lines))
     elif data.action == "basis":
-        text = texts.BASIS_FULL.format(name=esc(item.name), basis=esc(item.legal_basis))
-        for start in range(0, len(text), 4000):
-            await context.bot.send_message(query.from_user.id, text[start : start + 4000])
+        for piece in escaped_pieces(texts.BASIS_FULL.format(name=esc(item.name)), item.legal_basis):
+            await context.bot.send_message(query.from_user.id, piece)
     else:
         await refuse(update, texts.FORGED_BUTTON)
 

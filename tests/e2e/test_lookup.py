@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlmodel import func, select
 
+import texts
 from db.catalogue import CatalogueVersion, LearnedAlias
 from tests.e2e.harness import Stack
 
@@ -98,6 +99,27 @@ async def test_admin_imports_catalogue_document(stack: Stack, tmp_path: Path) ->
     await officer.send_text("对测试事项甲的处罚")  # "测试事项甲" alone is now 「可能是以下事项」 (事项 is a filler word)
     card = await officer.wait_for_text("执法主体")
     assert card.text.splitlines()[0] == "对测试事项甲的处罚" and "示例数据" not in card.text
+
+
+async def test_a_legal_basis_longer_than_a_message_arrives_whole_in_valid_pieces(stack: Stack) -> None:
+    """The full text was cut every 4,000 escaped characters: a cut inside &lt; made Telegram refuse it."""
+    basis = "".join(f"第{n}条 违反<规定>的，由A&B部门责令改正。\n" for n in range(1, 151))  # 3,800 characters, 5,300 escaped
+    admin = stack.user("admin")
+    row = f'T-9,对测试事项乙的处罚,综合执法,区城市管理和综合执法局,"{basis}",全部街道,已赋权,2024-01-01,,\n'
+    await admin.send_document(("编号,事项名称,类别,原行使部门,执法依据,赋权范围,状态,生效日期,收回日期,别名\n" + row).encode(),
+                              "清单.csv", "text/csv")
+    await admin.wait_for_text("导入预览")
+    await admin.press("确认导入")
+    await admin.wait_for_text("已导入事项清单")
+    officer = stack.user("officer")
+    await officer.send_text("对测试事项乙的处罚")
+    card = await officer.wait_for_text("执法主体")
+    await officer.press(texts.BUTTON_FULL_BASIS, card)
+    await officer.wait_for_text("第150条")
+    pieces = [m.text for m in officer.messages if m.message_id > card.message_id]
+    assert len(pieces) >= 2 and pieces[0].startswith("对测试事项乙的处罚\n执法依据（全文）：\n")
+    # each piece ends at a line end, which Telegram trims from a message: the lines are all there
+    assert "\n".join(pieces).split("执法依据（全文）：\n", 1)[1] == basis.strip()
 
 
 async def test_malformed_catalogue_refused_with_row_named(stack: Stack) -> None:

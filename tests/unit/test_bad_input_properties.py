@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from handlers.callbacks import decode, encode
 from handlers.cards import render_card
+from handlers.common import escaped_pieces
 from knowledge.catalogue import CatalogueFileError, CatalogueItem, ItemClass, ItemStatus, load_catalogue_file
 from knowledge.roster import load_roster_file
 from knowledge.search import SearchIndex
@@ -72,6 +73,17 @@ def test_every_card_is_valid_telegram_html(name: str, basis: str, street: str | 
     plain, _ = parse_html(text)  # raises EntityParseError on anything Telegram would refuse
     assert plain.splitlines()[0] == name.splitlines()[0] if name.splitlines() else True
     assert len(plain) <= 4096
+
+
+@FAST
+@given(basis=st.text(alphabet=st.sampled_from("<>&。\n法条款ab"), min_size=1, max_size=9000), limit=st.integers(40, 4000))
+def test_a_long_legal_basis_is_sent_as_valid_html_pieces_that_keep_every_character(basis: str, limit: int) -> None:
+    """Cutting the escaped text every 4,000 characters could land inside &lt;: Telegram refuses that message."""
+    head = "<b>对&lt;某&gt;行为的处罚</b>\n执法依据（全文）：\n"
+    pieces = escaped_pieces(head, basis, limit)
+    plains = [parse_html(piece)[0] for piece in pieces]  # raises on anything Telegram would refuse
+    assert all(len(piece) <= limit for piece in pieces)
+    assert "".join(plains) == "对<某>行为的处罚\n执法依据（全文）：\n" + basis
 
 
 @settings(max_examples=60, deadline=None)
