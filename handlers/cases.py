@@ -577,10 +577,6 @@ async def off_step_attachment(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.OFF_STEP_ATTACHMENT)
 
 
-async def edited_location(update: Update, context: BotContext) -> None:
-    """A live location moving (edits every few seconds): never a new lead, never a reply."""
-
-
 async def not_a_photo(update: Update, context: BotContext) -> int:
     if update.effective_message is not None:
         await update.effective_message.reply_text(texts.CASE_PHOTO_ONLY)
@@ -878,8 +874,6 @@ def conversation(peers: list[flows.Flow] | None = None) -> flows.Flow:
 def register(app: Application) -> None:
     """Filing conversation first, then the lifecycle buttons and the lists."""
     app.add_handler(conversation(flows.peers(app)))
-    # A live location's edits, in or out of the flow: ignored (each edit used to restart /case).
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, edited_location))
     # A form button pressed after a restart (the conversation state lives in memory only).
     app.add_handler(CallbackQueryHandler(_after_restart, pattern=rf"^{FEATURE}:"))
     case_actions.register(app)

@@ -8,8 +8,8 @@ dispatch or meeting step had asked for. So:
 * entering a flow (an entry point handles the update and the flow is now in a state) ends every
   other flow of the same chat and user; drafts stay where they are kept (a lead's in the database),
   and the user is told what was left (`left_notice`): a wizard half filled in must not vanish silently;
-* edited messages never start or answer a flow (a live location is re-sent as edits every few
-  seconds; an edited text is not an answer to the current question);
+* edited messages never start or answer a flow: the guard (handlers/guard.py) stops every edit
+  (a live location is re-sent as edits every few seconds; an edited text is not an answer);
 * `LocationEntry` starts a flow from a location only when no flow is waiting for this user, so a
   location goes to the step that asked for it.
 
@@ -60,8 +60,6 @@ class Flow(ConversationHandler):
         self.left_notice = left_notice
 
     def check_update(self, update: object) -> Any:
-        if isinstance(update, Update) and update.edited_message is not None:
-            return None
         result = super().check_update(update)
         if not self.passive_states or self.leave is None or not isinstance(update, Update) or update.message is None:
             return result

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, insert
 from sqlmodel import select
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
@@ -165,12 +165,24 @@ async def guard(update: Update, context: BotContext) -> None:
     # Flood control happens earlier, in the update processor (handlers/flood.py), before a slot is taken.
     actor, deactivated = _resolve_actor(services.db, user.id, user.full_name, services.settings.admin_ids)
     context.actor = actor
+    if update.edited_message is not None:
+        await _edited(update.edited_message, known=actor is not None)
+        raise ApplicationHandlerStop
     if actor is None and not _is_public(update):
         await _turn_away(update, deactivated=deactivated)
         raise ApplicationHandlerStop
     if group == "private":
         await _private_only(update)
         raise ApplicationHandlerStop
+
+
+async def _edited(message: Message, *, known: bool) -> None:
+    """An edit is never new input: an edited command would run twice (/plan add adds twice) and an
+    edited case description would fall through to a lookup. A bound user who corrects a text is
+    told to send it again; a live location's moves (edits every few seconds) and strangers' edits
+    get no reply at all (each reply to a stranger is one more message the bot must send)."""
+    if known and message.chat.type == ChatType.PRIVATE and message.location is None:
+        await message.reply_text(texts.EDIT_IGNORED)
 
 
 async def _turn_away(update: Update, *, deactivated: bool) -> None:

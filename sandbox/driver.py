@@ -169,11 +169,7 @@ class User(_ChatView):
         return self._emu.add_user_message(chat_id, self.json, content, date=date)
 
     async def send_text(self, text: str, date: Any = None, chat: Group | None = None) -> dict[str, Any]:
-        content: dict[str, Any] = {"text": text}
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0] if text.strip() else text
-            content["entities"] = [{"offset": 0, "length": _utf16_len(command), "type": "bot_command"}]
-        return self._send(content, date=date, chat=chat)
+        return self._send(_text_content(text), date=date, chat=chat)
 
     async def send_command(self, command: str, args: str = "", chat: Group | None = None) -> dict[str, Any]:
         text = command if command.startswith("/") else f"/{command}"
@@ -217,6 +213,15 @@ class User(_ChatView):
         self._mark_action()
         edited = {**message, "location": {**message["location"], "latitude": lat, "longitude": lon},
                   "edit_date": int(time.time())}
+        self._emu.enqueue_update({"edited_message": edited})
+        return edited
+
+    async def edit_text(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user editing a text they sent: an ``edited_message`` update of ``message``."""
+        self._emu.register_user(self.json)
+        self._mark_action()
+        edited = {key: value for key, value in message.items() if key != "entities"}
+        edited.update(_text_content(text), edit_date=int(time.time()))
         self._emu.enqueue_update({"edited_message": edited})
         return edited
 
@@ -363,3 +368,12 @@ class Driver:
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def _text_content(text: str) -> dict[str, Any]:
+    """A text message as a client sends it: a leading /command carries its bot_command entity."""
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0] if text.strip() else text
+        content["entities"] = [{"offset": 0, "length": _utf16_len(command), "type": "bot_command"}]
+    return content

@@ -182,3 +182,30 @@ async def test_case_flow_wrong_documents_markup_and_control_characters(stack: St
     notice = await legal.wait_for_text("新线索", timeout=10)
     assert "<i>摆摊</i> & 占道 <水果>" in notice.text
     assert failed_rows(stack) == []
+
+
+async def test_an_edited_message_is_never_run_again(stack: Stack) -> None:
+    """An edit arrives as a new update: an edited /plan add used to add a second entry, and an edited
+    text went to the lookup. Bound users are told to send again; strangers and live locations get nothing."""
+    admin = stack.user("admin")
+    await admin.send_command("/jointlist", "add DEMO-001")
+    await admin.wait_for_text("DEMO-001")
+    sent = await admin.send_command("/plan", "add DEMO-001 老城区 每月一次 区城市管理和综合执法局 2026-01-01 2026-12-31")
+    await admin.wait_for_text("已新增计划条目")
+    before = snapshot(stack)
+    await admin.edit_text(sent, "/plan add DEMO-001 老城区 每周一次 区城市管理和综合执法局 2026-01-01 2026-12-31")
+    await admin.wait_for_text("编辑过的消息不会被处理")
+    officer = stack.user("officer")
+    asked = await officer.send_text("占道经营")
+    await officer.wait_for_text("执法主体")
+    await officer.edit_text(asked, "油烟扰民")
+    reply = await officer.wait_for_text("请重新发送")
+    await officer.expect_silence(0.5)
+    assert "执法主体" not in reply.text
+    stranger = stack.stranger()
+    said = await stranger.send_text("你好")
+    await stranger.wait_for_text("未登记")
+    await stranger.edit_text(said, "你好吗")
+    await stranger.expect_silence(0.5)
+    await admin.expect_silence(0.1)
+    assert snapshot(stack) == before
