@@ -20,7 +20,7 @@ from config import Settings
 from db.engine import Database
 from handlers import flood, register_all
 from handlers.context import BotContext, Services
-from handlers.guard import UpdateDeduper
+from handlers.guard import TurnAwayLimit, UpdateDeduper
 from handlers.ordering import PerUserUpdateProcessor
 from jobs import clock
 from jobs.delivery import DeliveryWorker
@@ -59,6 +59,7 @@ def build_application(settings: Settings) -> Application:
     app.bot_data["services"] = services
     app.bot_data["flood"] = gate
     app.bot_data["dedupe"] = UpdateDeduper()
+    app.bot_data["turn_away"] = TurnAwayLimit()
     register_all(app)
     return app
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, insert
@@ -78,6 +79,30 @@ class UpdateDeduper:
             if fresh:  # one executemany: an ORM object per update cost ~2% of a burst's CPU (py-spy)
                 session.execute(insert(ProcessedUpdate), fresh)
             session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.at < utcnow() - timedelta(days=2)))  # type: ignore[call-overload]
+
+
+class TurnAwayLimit:
+    """At most `most` refusals per stranger per `window` seconds. Each refusal is a message the bot
+    must send, from the same ~30/s that officers' notices need: without a limit, fifteen strangers
+    at the flood gate's 20 updates / 10 s would use it all. Callback alerts and empty inline
+    answers are not messages and are not limited."""
+
+    def __init__(self, most: int = 3, window: float = 60.0, max_users: int = 10_000) -> None:
+        self.most, self.window, self.max_users = most, window, max_users
+        self._sent: dict[int, list[float]] = {}
+
+    def allow(self, user_id: int, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        recent = [t for t in self._sent.get(user_id, ()) if now - t < self.window]
+        if len(recent) >= self.most:
+            self._sent[user_id] = recent
+            return False
+        if user_id not in self._sent and len(self._sent) >= self.max_users:  # forget the quiet (bounded memory)
+            self._sent = {u: ts for u, ts in self._sent.items() if now - ts[-1] < self.window}
+            if len(self._sent) >= self.max_users:
+                return False
+        self._sent[user_id] = [*recent, now]
+        return True
 
 
 def _is_public(update: Update) -> bool:
@@ -169,7 +194,8 @@ async def guard(update: Update, context: BotContext) -> None:
         await _edited(update.edited_message, known=actor is not None)
         raise ApplicationHandlerStop
     if actor is None and not _is_public(update):
-        await _turn_away(update, deactivated=deactivated)
+        if update.callback_query is not None or update.inline_query is not None or context.bot_data["turn_away"].allow(user.id):
+            await _turn_away(update, deactivated=deactivated)
         raise ApplicationHandlerStop
     if group == "private":
         await _private_only(update)

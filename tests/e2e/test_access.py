@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from db.models import AuditEntry, Person
+from sandbox.records import BotMessage
 from tests.e2e.harness import ROSTER, Stack, seed_roster
 
 
@@ -18,6 +19,22 @@ async def test_stranger_gets_refusal_and_zones_only(stack: Stack) -> None:
     await stranger.send_command("/dispatch")
     assert "未登记" in (await stranger.wait_for_text("未登记")).text
     assert await stranger.inline_query("占道") == []
+
+
+async def test_a_stranger_spamming_gets_three_refusals_a_minute_and_still_can_start(stack: Stack) -> None:
+    """Each refusal is a message sent from the bot's ~30/s: strangers must not be able to spend it."""
+    stranger = stack.stranger()
+    for n in range(10):
+        await stranger.send_text(f"占道经营{n}")
+    def refusals_up_to(message: BotMessage) -> int:
+        return sum("未登记" in m.text for m in stranger.messages if m.message_id <= message.message_id)
+
+    await stranger.wait_for(lambda m: "未登记" in m.text and refusals_up_to(m) == 3)
+    await stranger.expect_silence(1.0)  # the other seven get nothing
+    assert sum("未登记" in m.text for m in stranger.messages) == 3
+    await stranger.send_command("/start")  # the public way in is never limited
+    await stranger.wait_for_text("分享本人手机号")
+    assert (await stranger.press_forged("dsa:ok:1:1", 1)) is not None  # a button press still gets its alert
 
 
 async def test_own_contact_binds_and_menu_appears(stack: Stack) -> None:

@@ -10,7 +10,7 @@ import pytest
 from telegram import Update
 
 import texts
-from handlers.guard import _outside_private, group_verdict
+from handlers.guard import TurnAwayLimit, _outside_private, group_verdict
 
 GROUP = {"id": -100123, "type": "supergroup", "title": "工作群"}
 PRIVATE = {"id": 1001, "type": "private", "first_name": "甲"}
@@ -61,3 +61,13 @@ def test_private_chats_and_inline_messages() -> None:
     assert not _outside_private(message("/export", PRIVATE))
     assert not _outside_private(button("dsb:ok:1:1", PRIVATE))
     assert _outside_private(button("dsb:ok:1:1", None))  # a button on an inline-mode message: some other chat
+
+
+def test_turn_away_limit_allows_three_a_minute_per_stranger_and_forgets_the_quiet() -> None:
+    limit = TurnAwayLimit(most=3, window=60.0, max_users=2)
+    assert [limit.allow(7, now=t) for t in (0.0, 1.0, 2.0, 3.0)] == [True, True, True, False]
+    assert limit.allow(8, now=3.0)  # another stranger has their own count
+    assert not limit.allow(7, now=59.0)
+    assert limit.allow(7, now=60.5)  # the first refusal left the window
+    assert not limit.allow(9, now=61.0)  # full of strangers still within their window: bounded memory
+    assert limit.allow(9, now=200.0)  # the quiet ones are forgotten
