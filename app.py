@@ -25,6 +25,11 @@ from handlers.ordering import PerUserUpdateProcessor
 from jobs import clock
 from jobs.delivery import DeliveryWorker
 
+# What the bot handles, and nothing else. ALL_TYPES would also bring business and guest messages,
+# which look like private chats to the guard (a business-connected officer's customers would get
+# lookup answers); channel posts and member changes are never used.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+
 log = logging.getLogger(__name__)
 
 
@@ -179,7 +184,7 @@ async def _serve_polling(app: Application, settings: Settings, stop: asyncio.Eve
         await app.updater.start_polling(
             timeout=timedelta(seconds=settings.polling_timeout_seconds),
             poll_interval=0,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
             error_callback=on_poll_error,
         )
         log.info("bot polling as @%s", app.bot.username)

@@ -36,7 +36,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         text = texts.STARTUP_WEBHOOK_NO_SECRET if problem == "missing" else texts.STARTUP_WEBHOOK_WEAK_SECRET
         return _fail(text.format(min=WEBHOOK_SECRET_MIN))
     from admin_commands import ensure_reference_data
-    from app import build_application, serve_polling
+    from app import ALLOWED_UPDATES, build_application, serve_polling
     from db.migrate import upgrade_if_needed
     from instance_lock import AlreadyRunning, InstanceLock
 
@@ -51,8 +51,6 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     ensure_reference_data(settings)
     app = build_application(settings)
     if settings.webhook_url:
-        from telegram import Update
-
         _initialize_for_webhook(app)
         app.run_webhook(
             listen=settings.webhook_listen,
@@ -60,7 +58,7 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
             url_path="telegram",
             webhook_url=settings.webhook_url,
             secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
         )
         return 0
     asyncio.run(serve_polling(app, settings))

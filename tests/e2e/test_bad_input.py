@@ -209,3 +209,18 @@ async def test_an_edited_message_is_never_run_again(stack: Stack) -> None:
     await stranger.expect_silence(0.5)
     await admin.expect_silence(0.1)
     assert snapshot(stack) == before
+
+
+async def test_business_and_guest_messages_are_not_asked_for_and_get_no_answer(stack: Stack) -> None:
+    """With every update type allowed, a customer writing to an officer's business-connected account
+    looked like a private chat to the guard and would have been answered."""
+    officer = stack.user("officer")
+    await officer.send_text("占道经营")
+    await officer.wait_for_text("执法主体")  # polling has started with its allowed_updates
+    dropped = stack.emu.stats.dropped_updates
+    customer = {"id": 555_001, "is_bot": False, "first_name": "顾客"}
+    for kind in ("business_message", "guest_message", "channel_post", "my_chat_member"):
+        stack.emu.enqueue_update({kind: {"message_id": 1, "date": 0, "text": "占道经营", "from": customer,
+                                         "chat": {"id": officer.user_id, "type": "private"}, "business_connection_id": "b1"}})
+    await officer.expect_silence(1.0)
+    assert stack.emu.stats.dropped_updates == dropped + 4
