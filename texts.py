@@ -357,6 +357,7 @@ CASE_DUPLICATE_LINE = "<b>{number}</b> {item}，距此约 {distance}，{when}，
 CASE_MERGE = "合并"
 CASE_FILE_ANYWAY = "仍然上报"
 CASE_MERGED = "✅ 已合并到线索 <b>{number}</b>（照片与描述已补充），未新建线索。"
+CASE_MERGE_NOTICE = "📎 线索 <b>{number}</b> 收到合并上报（{name}）：{description}\n新增照片 {photos} 张，详见线索记录。"
 CASE_CANCELLED = "已退出上报。草稿已保存，再次发送 /case 可继续。"
 CASE_STALE_BUTTON = "无权限：这个按钮已过期，请按当前步骤操作。"
 CASE_RESUME_HINT = "无权限：这个按钮已过期。请发送 /case 继续填写草稿。"

@@ -19,7 +19,7 @@ from sqlmodel import Field, Session, SQLModel, select
 
 from db import audit
 from db.models import Person, utcnow
-from knowledge.cases import LeadPoint, LeadState, RosterEntry, lead_number
+from knowledge.cases import TERMINAL_STATES, LeadPoint, LeadState, RosterEntry, lead_number
 
 
 class Lead(SQLModel, table=True):
@@ -247,15 +247,19 @@ def record_change(
                  after=snapshot(lead) | ({"note": note} if note else {}))
 
 
-def note_merge(*, session: Session, lead: Lead, by_person_id: int, by_telegram_id: int | None, note: str, photos: int) -> None:
+def note_merge(*, session: Session, lead: Lead, by_person_id: int, by_telegram_id: int | None, note: str, photos: int) -> int:
     """A second report merged into an existing lead: history and audit, no state change and no
-    version bump (the handlers' buttons stay valid)."""
+    version bump (the handlers' buttons stay valid). Returns the history row's id."""
     assert lead.id is not None
-    session.add(LeadStatusChange(lead_id=lead.id, from_state=lead.state, to_state=lead.state,
-                                 by_person_id=by_person_id, note=note))
+    change = LeadStatusChange(lead_id=lead.id, from_state=lead.state, to_state=lead.state,
+                              by_person_id=by_person_id, note=note)
+    session.add(change)
     audit.record(session=session, actor_person_id=by_person_id, actor_telegram_id=by_telegram_id,
                  action="lead.merge", entity_type="lead", entity_id=lead.number,
                  after={"note": note, "photos_added": photos})
+    session.flush()
+    assert change.id is not None
+    return change.id
 
 
 # ---------------------------------------------------------------- reads
@@ -284,8 +288,10 @@ def point_of(lead: Lead) -> LeadPoint:
 
 
 def recent_of_item(*, session: Session, item_code: str, since: datetime) -> list[Lead]:
-    """Leads of one item discovered since `since` (candidates for the duplicate check)."""
-    query = select(Lead).where(Lead.item_code == item_code, Lead.discovered_at >= since).order_by(Lead.id)
+    """Open leads of one item discovered since `since` (candidates for the duplicate check): a report
+    merged into a closed, transferred or rejected lead would reach nobody."""
+    query = select(Lead).where(Lead.item_code == item_code, Lead.discovered_at >= since,
+                               Lead.state.not_in(TERMINAL_STATES)).order_by(Lead.id)  # type: ignore[attr-defined]
     return list(session.exec(query).all())
 
 

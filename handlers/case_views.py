@@ -227,6 +227,23 @@ def notify_handlers(session: Session, lead: Lead, people: Sequence[Person], tz: 
     return queued
 
 
+def notify_merge(session: Session, lead: Lead, *, change_id: int, actor: Actor, description: str, photos: int) -> int:
+    """Tell the people handling a lead that another officer reported the same thing (photos and a
+    note were added): without this the second report sat in the history unseen."""
+    recipients = dict.fromkeys([*lead.routed_to, *([lead.assignee_id] if lead.assignee_id else [])])
+    text = texts.CASE_MERGE_NOTICE.format(number=esc(lead.number), name=esc(actor.name),
+                                          description=esc(description), photos=photos)
+    queued = 0
+    for person_id in recipients:
+        person = session.get(Person, person_id)
+        if person is None or not person.active or person.telegram_id is None or person.id == actor.person_id:
+            continue
+        row = outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
+                             ref_type="lead", ref_id=lead.number, dedupe_key=f"lead:{lead.id}:merge:{change_id}:{person.id}")
+        queued += row is not None
+    return queued
+
+
 def notify_reporter(session: Session, lead: Lead, text: str, *, actor: Actor | None) -> None:
     """Every change reaches the reporter, unless the reporter made it (they saw it already)."""
     if actor is not None and actor.person_id == lead.reporter_id:

@@ -44,6 +44,7 @@ from handlers.case_views import (
     consequence_html,
     names,
     notify_handlers,
+    notify_merge,
     place_text,
     routed_people,
     wake_delivery,
@@ -56,6 +57,7 @@ from knowledge.cases import (
     MAX_PHOTO_BYTES,
     MAX_PHOTOS,
     RESUBMISSION_WINDOW,
+    TERMINAL_STATES,
     ZHONGSHAN_AREA,
     Basis,
     LeadPoint,
@@ -768,11 +770,13 @@ async def on_duplicate(update: Update, context: BotContext) -> int:
     with context.db.session() as session:
         existing = lead_db.by_id(session=session, lead_id=int(data.ident))
         shown = draft.get("dup_shown") or []
-        if existing is not None and existing.id in shown and existing.item_code == draft.get("item_code"):
+        if (existing is not None and existing.id in shown and existing.item_code == draft.get("item_code")
+                and existing.state not in TERMINAL_STATES):  # closed since it was offered: file anew instead
             number = _merge_into(session, existing, photos, draft, actor)
     if number is None:
         await stale_button(update, context)
         return DUPLICATE
+    wake_delivery(context)
     await _send(update, context, texts.CASE_MERGED.format(number=number), keyboards.main_menu(actor.role))
     return ConversationHandler.END
 
@@ -781,8 +785,10 @@ def _merge_into(session: Any, existing: Any, photos: Any, draft: dict[str, Any],
     """Add this report's photos and a note to an existing lead; returns its number."""
     added = lead_db.add_photos(session=session, lead=existing, photos=photos, by_person_id=actor.person_id)
     note = f"合并上报（{actor.name}）：{draft.get('description', '')}"[:600]
-    lead_db.note_merge(session=session, lead=existing, by_person_id=actor.person_id,
-                       by_telegram_id=actor.telegram_id, note=note, photos=added)
+    change_id = lead_db.note_merge(session=session, lead=existing, by_person_id=actor.person_id,
+                                   by_telegram_id=actor.telegram_id, note=note, photos=added)
+    notify_merge(session, existing, change_id=change_id, actor=actor,
+                 description=str(draft.get("description", ""))[:300], photos=added)
     lead_db.delete_draft(session=session, reporter_id=actor.person_id)
     return existing.number
 

@@ -150,7 +150,7 @@ async def test_illegal_and_foreign_presses_change_nothing(stack: Stack) -> None:
 
 async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
     officer, colleague = stack.user("officer"), stack.user("officer2")
-    open_chats(stack, "coordinator")
+    coordinator = open_chats(stack, "coordinator")["coordinator"]
     first = await file_lead(officer, "人行道上摆摊卖水果", "占用城市道路")
     # The same report again at once: recognised, not filed twice.
     await file_until_card(officer, "人行道上摆摊卖水果", "占用城市道路")
@@ -164,6 +164,8 @@ async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
     assert first in prompt.text
     await colleague.press(f"合并 {first}")
     assert first in (await colleague.wait_for_text("已合并")).text
+    merged = await coordinator.wait_for_text("收到合并上报")  # the lead's handler hears of it
+    assert first in merged.text and "路边有人摆摊" in merged.text and "新增照片 1 张" in merged.text
     # And once more, choosing 仍然上报: a new number.
     await file_until_card(colleague, "路边又有人摆摊", "占用城市道路", spot=(FUQIAO_SPOT[0] + 0.0003, FUQIAO_SPOT[1]))
     await colleague.press("✅ 确认上报")
@@ -176,6 +178,25 @@ async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
         lead = lead_db.by_number(session=session, number=first)
         assert lead is not None and len(lead_db.photos_of(session=session, lead_id=lead.id or 0)) == 1
         assert any("合并上报" in (h.note or "") for h in lead_db.history_of(session=session, lead_id=lead.id or 0))
+
+
+async def test_a_closed_lead_is_not_offered_for_merging(stack: Stack) -> None:
+    """A violation back after its lead was closed is a new lead: merged, it would reach nobody."""
+    officer, colleague = stack.user("officer"), stack.user("officer2")
+    coordinator = open_chats(stack, "coordinator")["coordinator"]
+    first = await file_lead(officer, "人行道上摆摊卖水果", "占用城市道路")
+    notice = await coordinator.wait_for_text(first)
+    for button, state in (("受理", "已受理"), ("处置中", "处置中"), ("办结", "已办结")):
+        await coordinator.press(button, notice)
+        notice = await coordinator.wait_for(
+            lambda m, s=state, i=notice.message_id: m.message_id == i and f"当前：{s}" in m.text)
+    await file_until_card(colleague, "路边有人摆摊", "占用城市道路", spot=(FUQIAO_SPOT[0] + 0.0003, FUQIAO_SPOT[1]))
+    await colleague.press("✅ 确认上报")
+    filed = await colleague.wait_for(lambda m: "线索已上报" in m.text or "附近 7 天内" in m.text)
+    assert "线索已上报" in filed.text
+    second = NUMBER.search(filed.text).group(0)  # type: ignore[union-attr]
+    assert second != first
+    assert second in (await coordinator.wait_for_text(second)).text
 
 
 async def test_dispute_reaches_legal_reviewer_and_decision_reroutes(stack: Stack) -> None:
