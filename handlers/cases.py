@@ -697,6 +697,9 @@ async def on_confirm(update: Update, context: BotContext) -> int:
             old_point = LeadPoint(old.id, old.item_code, old.lat, old.lon, old.reported_at, reporter_id=old.reporter_id,
                                   description=old.description, address=old.address)
             if is_resubmission(new_point, old_point):
+                added = lead_db.add_photos(session=session, lead=old, photos=photos, by_person_id=actor.person_id)
+                if added:  # the same report again, with a photo taken since: keep the photo
+                    _note_merge(session, old, added, draft, actor)
                 lead_db.delete_draft(session=session, reporter_id=actor.person_id)
                 number = old.number
                 break
@@ -784,13 +787,18 @@ async def on_duplicate(update: Update, context: BotContext) -> int:
 def _merge_into(session: Any, existing: Any, photos: Any, draft: dict[str, Any], actor: Actor) -> str:
     """Add this report's photos and a note to an existing lead; returns its number."""
     added = lead_db.add_photos(session=session, lead=existing, photos=photos, by_person_id=actor.person_id)
+    _note_merge(session, existing, added, draft, actor)
+    lead_db.delete_draft(session=session, reporter_id=actor.person_id)
+    return existing.number
+
+
+def _note_merge(session: Any, existing: Any, added: int, draft: dict[str, Any], actor: Actor) -> None:
+    """History, audit and a notice to the lead's handlers, in the caller's transaction."""
     note = f"合并上报（{actor.name}）：{draft.get('description', '')}"[:600]
     change_id = lead_db.note_merge(session=session, lead=existing, by_person_id=actor.person_id,
                                    by_telegram_id=actor.telegram_id, note=note, photos=added)
     notify_merge(session, existing, change_id=change_id, actor=actor,
                  description=str(draft.get("description", ""))[:300], photos=added)
-    lead_db.delete_draft(session=session, reporter_id=actor.person_id)
-    return existing.number
 
 
 async def _file(update: Update, context: BotContext, draft: dict[str, Any], actor: Actor) -> int:

@@ -152,10 +152,11 @@ async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
     officer, colleague = stack.user("officer"), stack.user("officer2")
     coordinator = open_chats(stack, "coordinator")["coordinator"]
     first = await file_lead(officer, "人行道上摆摊卖水果", "占用城市道路")
-    # The same report again at once: recognised, not filed twice.
-    await file_until_card(officer, "人行道上摆摊卖水果", "占用城市道路")
+    # The same report again at once, with a photo taken since: recognised, not filed twice, photo kept.
+    await file_until_card(officer, "人行道上摆摊卖水果", "占用城市道路", photo=png(seed=5))
     await officer.press("✅ 确认上报")
     assert first in (await officer.wait_for_text("未重复登记")).text
+    assert "新增照片 1 张" in (await coordinator.wait_for_text("收到合并上报")).text
     # A colleague 30 m away, same item: asked to merge or file anyway.
     await file_until_card(colleague, "路边有人摆摊", "占用城市道路", spot=(FUQIAO_SPOT[0] + 0.0003, FUQIAO_SPOT[1]),
                           photo=png(seed=3))
@@ -164,7 +165,7 @@ async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
     assert first in prompt.text
     await colleague.press(f"合并 {first}")
     assert first in (await colleague.wait_for_text("已合并")).text
-    merged = await coordinator.wait_for_text("收到合并上报")  # the lead's handler hears of it
+    merged = await coordinator.wait_for(lambda m: "收到合并上报（江南队员乙）" in m.text)  # the handler hears of it
     assert first in merged.text and "路边有人摆摊" in merged.text and "新增照片 1 张" in merged.text
     # And once more, choosing 仍然上报: a new number.
     await file_until_card(colleague, "路边又有人摆摊", "占用城市道路", spot=(FUQIAO_SPOT[0] + 0.0003, FUQIAO_SPOT[1]))
@@ -176,8 +177,8 @@ async def test_duplicate_prompt_merge_and_resubmission(stack: Stack) -> None:
     with stack.db.session() as session:
         assert len(session.exec(select(Lead)).all()) == 2
         lead = lead_db.by_number(session=session, number=first)
-        assert lead is not None and len(lead_db.photos_of(session=session, lead_id=lead.id or 0)) == 1
-        assert any("合并上报" in (h.note or "") for h in lead_db.history_of(session=session, lead_id=lead.id or 0))
+        assert lead is not None and len(lead_db.photos_of(session=session, lead_id=lead.id or 0)) == 2
+        assert sum("合并上报" in (h.note or "") for h in lead_db.history_of(session=session, lead_id=lead.id or 0)) == 2
 
 
 async def test_a_closed_lead_is_not_offered_for_merging(stack: Stack) -> None:
