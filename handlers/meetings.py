@@ -572,7 +572,7 @@ async def leave_start(update: Update, context: BotContext) -> int:
         await refuse(update, texts.MT_STARTED)
         return ConversationHandler.END
     await query.answer()
-    context.user_data["mt_leave"] = meeting.id
+    context.user_data["mt_leave"] = (meeting.id, meeting.version)
     await _say(update, texts.MT_ASK_LEAVE_REASON.format(title=esc(meeting.title)))
     return LEAVE_REASON
 
@@ -583,15 +583,23 @@ async def got_leave_reason(update: Update, context: BotContext) -> int:
         await _say(update, texts.MT_TEXT_BAD.format(limit=REASON_LIMIT))
         return LEAVE_REASON
     actor = context.require_actor()
-    meeting_id = context.user_data.pop("mt_leave", None)
+    meeting_id, version = context.user_data.pop("mt_leave", (None, None))
+    refusal = texts.MT_GONE
     with context.db.session() as session:
         meeting = session.get(Meeting, meeting_id) if meeting_id else None
         row = None
         if meeting is not None and meeting.status == MeetingStatus.SCHEDULED and actor.person_id is not None:
-            row = mdb.respond(session=session, meeting=meeting, person_id=actor.person_id, status=Attendance.LEAVE,
-                              reason=reason, actor_telegram_id=actor.telegram_id)
+            # Re-checked as at the press: the time may have changed, or the meeting begun, while the
+            # reason was typed; a leave must answer the meeting the person last saw.
+            if meeting.version != version:
+                refusal = texts.MT_STALE_INVITE
+            elif meeting.starts_at <= utcnow():
+                refusal = texts.MT_STARTED
+            else:
+                row = mdb.respond(session=session, meeting=meeting, person_id=actor.person_id, status=Attendance.LEAVE,
+                                  reason=reason, actor_telegram_id=actor.telegram_id)
         title = meeting.title if meeting else ""
-    await _say(update, texts.MT_LEAVE_OK.format(title=esc(title)) if row is not None else texts.MT_GONE)
+    await _say(update, texts.MT_LEAVE_OK.format(title=esc(title)) if row is not None else refusal)
     return ConversationHandler.END
 
 

@@ -12,8 +12,9 @@ from sqlmodel import select
 from db import meetings as mdb
 from db.meetings import Attendance, Decision, MeetingAttendee
 from db.models import Person
+from sandbox.driver import User
 from tests.e2e.harness import Stack
-from tests.e2e.test_meetings import known, seed_meeting
+from tests.e2e.test_meetings import known, person_id, seed_meeting
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -103,6 +104,36 @@ async def test_decision_owner_is_found_among_attendees_without_phone_probing(sta
         assert owner is not None and owner.phone == "13922225678"
 
 
+async def change_time(coordinator: User) -> datetime:
+    """The organiser moves their first meeting to the day after tomorrow, 16:00; returns the new start."""
+    new_start = (datetime.now(SH) + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)
+    await coordinator.send_command("/meeting")
+    await coordinator.wait_for_text("我组织的会议")
+    await coordinator.press("1. 详情")
+    await coordinator.wait_for_text("出席情况")
+    await coordinator.press("改时间")
+    await coordinator.wait_for_text("新的会议时间")
+    await coordinator.send_text(new_start.strftime("%Y-%m-%d %H:%M"))
+    await coordinator.wait_for_text("通知了")
+    return new_start
+
+
+async def test_a_leave_reason_typed_after_the_time_changed_is_not_saved_against_the_new_time(stack: Stack) -> None:
+    coordinator, officer = known(stack, "coordinator", "officer")
+    meeting_id = seed_meeting(stack, datetime.now(UTC) + timedelta(hours=3), [60], "浮桥队员甲")
+    await officer.wait_for_text("会议邀请")
+    await officer.press("请假")
+    await officer.wait_for_text("请假原因")
+    await change_time(coordinator)  # while the officer is still typing
+    await officer.wait_for_text("会议变更")
+    await officer.send_text("外出执法")
+    assert "过期" in (await officer.wait_for_text("邀请")).text
+    with stack.db.session() as session:
+        row = session.exec(select(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting_id,
+                                                         MeetingAttendee.person_id == person_id(stack, "officer"))).one()
+    assert (row.status, row.reason) == (Attendance.INVITED, None)  # asked again, on the new time
+
+
 async def test_new_time_resets_answers_and_old_invitations_are_stale(stack: Stack) -> None:
     coordinator, officer, officer2 = known(stack, "coordinator", "officer", "officer2")
     meeting_id = seed_meeting(stack, datetime.now(UTC) + timedelta(hours=3), [60], "浮桥队员甲 江南队员乙")
@@ -119,15 +150,7 @@ async def test_new_time_resets_answers_and_old_invitations_are_stale(stack: Stac
     await officer2.send_text("外出执法")
     await officer2.wait_for_text("已请假")
 
-    new_start = (datetime.now(SH) + timedelta(days=2)).replace(hour=16, minute=0, second=0, microsecond=0)
-    await coordinator.send_command("/meeting")
-    await coordinator.wait_for_text("我组织的会议")
-    await coordinator.press("1. 详情")
-    await coordinator.wait_for_text("出席情况")
-    await coordinator.press("改时间")
-    await coordinator.wait_for_text("新的会议时间")
-    await coordinator.send_text(new_start.strftime("%Y-%m-%d %H:%M"))
-    await coordinator.wait_for_text("通知了 2 位")
+    new_start = await change_time(coordinator)
     with stack.db.session() as session:
         rows = session.exec(select(MeetingAttendee).where(MeetingAttendee.meeting_id == meeting_id)).all()
         meeting = session.get(mdb.Meeting, meeting_id)
