@@ -64,6 +64,7 @@ from knowledge.cases import (
     consequence,
     find_duplicates,
     is_resubmission,
+    looks_like_image,
 )
 from knowledge.catalogue import CatalogueItem
 from knowledge.geo import (
@@ -537,6 +538,9 @@ async def on_photo(update: Update, context: BotContext) -> int:
         return PHOTOS
     if len(data) > MAX_PHOTO_BYTES:
         await message.reply_text(texts.CASE_PHOTO_TOO_BIG)
+        return PHOTOS
+    if message.document is not None and not looks_like_image(data):  # Telegram's own photos are its JPEGs
+        await message.reply_text(texts.CASE_PHOTO_NOT_IMAGE.format(name=esc(message.document.file_name or "?")))
         return PHOTOS
     draft = _load(context)  # re-read: an album's photos arrive as separate updates
     photos = draft.setdefault("photos", [])

@@ -261,8 +261,13 @@ async def test_impossible_coordinates_and_non_images_are_refused(stack: Stack) -
     await officer.wait_for_text("第 3 步")
     await officer.send_document(b"%PDF-1.4", "report.pdf", "application/pdf")
     await officer.wait_for_text("只能接收照片")
+    await officer.send_document(b"MZ\x90\x00" + b"\0" * 500, "photo.jpg", "image/jpeg")  # a program labelled JPEG
+    assert "photo.jpg" in (await officer.wait_for_text("只能接收照片")).text
+    await officer.send_document(png(seed=9), "scan.png", "image/png")  # a real image as a file is fine
+    await officer.wait_for_text("已收到")
     await officer.press("完成")
     card = await officer.wait_for_text("请确认线索")
+    assert "照片：1 张" in card.text
     assert "转法制审核" in card.text and "老城法制审核" in card.text
 
 

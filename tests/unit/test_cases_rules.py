@@ -17,6 +17,7 @@ from knowledge.cases import (
     find_duplicates,
     is_resubmission,
     lead_number,
+    looks_like_image,
     route,
 )
 
@@ -134,3 +135,20 @@ def test_resubmission_same_reporter_text_place_within_10_minutes() -> None:
     typed_a = LeadPoint(1, None, None, None, NOW, reporter_id=7, description="噪音", address="金山社区")
     typed_b = LeadPoint(None, None, None, None, NOW, reporter_id=7, description="噪音", address="金山 社区")
     assert is_resubmission(typed_b, typed_a)
+
+
+@pytest.mark.parametrize(("data", "image"), [
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", True),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", True),
+    (b"RIFF\x24\x00\x00\x00WEBPVP8 ", True),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00", True),  # an iPhone photo
+    (b"GIF89a\x01\x00", True),
+    (b"MZ\x90\x00\x03", False),  # a Windows program
+    (b"<svg xmlns=", False),  # SVG can carry script
+    (b"%PDF-1.4", False),
+    (b"RIFF\x24\x00\x00\x00WAVEfmt ", False),  # a sound file
+    (b"\x00\x00\x00\x18ftypisom", False),  # an MP4 video
+    (b"", False),
+])
+def test_images_are_told_by_their_first_bytes(data: bytes, image: bool) -> None:
+    assert looks_like_image(data) is image
