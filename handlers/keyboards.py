@@ -21,9 +21,11 @@ def main_menu(role: Role) -> ReplyKeyboardMarkup:
     if role in (Role.COORDINATOR, Role.ADMIN):
         rows.append([texts.MENU_DISPATCH, texts.MENU_MEETING])
         rows.append([texts.MENU_CASES, texts.MENU_STATS])
-    elif role == Role.LEGAL:
-        rows.append([texts.MENU_CASES, texts.MENU_MEETING])
-    rows.append([texts.MENU_HELP])
+        rows.append([texts.MENU_HELP])
+    elif role == Role.LEGAL:  # meetings are managed by coordinators; a reviewer's own are in 我的日程
+        rows.append([texts.MENU_CASES, texts.MENU_HELP])
+    else:
+        rows.append([texts.MENU_HELP])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 

@@ -122,3 +122,19 @@ async def test_duplicate_update_handled_once(stack: Stack) -> None:
     await officer.wait_for_text("片区划分")
     stack.emu.requeue_confirmed(1)  # Telegram re-delivers the last update (e.g. a lost ack)
     await officer.expect_silence(1.5)
+
+
+async def test_every_main_menu_button_of_every_role_is_allowed_for_that_role(stack: Stack) -> None:
+    """A button shown to a role must not answer 无权限 (the legal reviewers' 会议 did: meetings are managed
+    by coordinators; legal reviewers see theirs in 我的日程)."""
+    for key in ("officer", "coordinator", "legal", "admin"):
+        user = stack.user(key)
+        await user.send_command("/menu")
+        await user.wait_for(lambda m: True)
+        assert user.keyboard, key
+        for label in user.keyboard:
+            await user.send_text(label)
+            reply = await user.wait_for(lambda m: True)
+            assert "无权限" not in reply.text, (key, label, reply.text)
+            await user.send_command("/cancel")
+            await user.wait_for(lambda m: True)
