@@ -81,9 +81,12 @@ def parse_day(text: str) -> date:
     if re.fullmatch(r"\d{8}", cleaned):
         cleaned = f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"
     try:
-        return date.fromisoformat(cleaned)
+        day = date.fromisoformat(cleaned)
     except ValueError:
-        raise PeriodError(texts.STATS_BAD_DATE.format(value=text.strip()[:20])) from None
+        day = None
+    if day is None or not 2000 <= day.year <= 2099:  # 9999-12-31 + 1 day overflows the period bounds
+        raise PeriodError(texts.STATS_BAD_DATE.format(value=text.strip()[:20]))
+    return day
 
 
 @dataclass(frozen=True)

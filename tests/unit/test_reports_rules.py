@@ -52,6 +52,9 @@ def test_bad_custom_periods_say_why_in_chinese() -> None:
     with pytest.raises(PeriodError, match="无法识别"):
         parse_day("11月1日")
     assert parse_day("2026/11/01") == parse_day("20261101") == date(2026, 11, 1)
+    for absurd in ("9999-12-31", "0001-01-01"):  # /stats 9999-12-01 9999-12-31 answered 系统出错
+        with pytest.raises(PeriodError, match="无法识别"):
+            parse_day(absurd)
 
 
 def test_median_is_the_middle_not_the_mean() -> None:
