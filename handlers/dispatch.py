@@ -411,7 +411,8 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
         await query.edit_message_text(texts.DSP_CREATED.format(number=number, count=count))
         sent = await context.bot.send_message(update.effective_chat.id, board, reply_markup=markup)
     except TelegramError as exc:  # committed and queued: never make the coordinator dispatch twice
-        log.warning("action %s dispatched but its board was not shown: %s", number, exc)
+        log.warning("action %s dispatched but its board was not shown: %s; the board job posts it", number, exc)
+        notices.BOARD.post_missing(action_id)
         return ConversationHandler.END
     with context.db.session() as session:
         stored = session.get(JointAction, action_id)

@@ -36,6 +36,12 @@ KIND_NUDGE = "dispatch.nudge"
 KIND_REMIND = "dispatch.remind"
 ESCALATION_ROUND = 3
 ORPHAN_SCAN = timedelta(seconds=10)  # how often the board job looks for boards of deactivated creators
+# A board that never reached its chat (the send after the commit failed, or a move failed) is posted
+# by the board job: at once, then after a pause that doubles up to MISSING_BOARD_PAUSE_MAX (a chat
+# that blocked the bot stays blocked). After a restart the scan finds such boards once they are
+# MISSING_BOARD_GRACE old (younger ones may still be on their way from the confirm step).
+MISSING_BOARD_GRACE = timedelta(seconds=60)
+MISSING_BOARD_PAUSE_MAX = timedelta(minutes=30)
 
 
 def fmt_when(at: datetime, tz: ZoneInfo) -> str:
@@ -375,10 +381,31 @@ class BoardRefresher:
         self._dirty: set[int] = set()
         self._lock = threading.Lock()
         self._last_orphan_scan: datetime | None = None
+        self._to_post: dict[int, tuple[datetime, timedelta]] = {}  # missing board -> (next try, pause after)
 
     def mark(self, action_id: int) -> None:
         with self._lock:
             self._dirty.add(action_id)
+
+    def post_missing(self, action_id: int) -> None:
+        """This action's board is in no chat: post it at the next flush (no-op when already planned)."""
+        with self._lock:
+            self._to_post.setdefault(action_id, (utcnow(), ORPHAN_SCAN))
+
+    def _retry_later(self, action_id: int) -> None:
+        """Posting failed: try again after a pause that doubles each time (a blocked chat stays blocked)."""
+        with self._lock:
+            _, pause = self._to_post.get(action_id, (None, ORPHAN_SCAN))
+            self._to_post[action_id] = (utcnow() + pause, min(pause * 2, MISSING_BOARD_PAUSE_MAX))
+
+    def _due_posts(self) -> set[int]:
+        now = utcnow()
+        with self._lock:
+            return {action_id for action_id, (due, _) in self._to_post.items() if due <= now}
+
+    def _forget(self, action_id: int) -> None:
+        with self._lock:
+            self._to_post.pop(action_id, None)
 
     def take(self) -> set[int]:
         with self._lock:
@@ -388,19 +415,28 @@ class BoardRefresher:
     async def flush(self, context: ContextTypes.DEFAULT_TYPE) -> None:
         services = context.application.bot_data["services"]
         self._mark_orphaned(services.db)
-        for action_id in self.take():
+        due_posts = self._due_posts()
+        for action_id in self.take() | due_posts:
             with services.db.session() as session:
                 action = session.get(JointAction, action_id)
-                if action is None or action.board_message_id is None or action.board_chat_id is None:
+                missing = action is not None and (action.board_chat_id is None or action.board_message_id is None)
+                if action is None or (missing and action.status != ActionStatus.ACTIVE):
+                    self._forget(action_id)  # nothing to show any more
                     continue
+                if missing and action_id not in due_posts:
+                    continue  # e.g. an answer came while the confirm step is still posting the board
                 text = board_text(session, action, services.settings.tz)
                 markup = board_markup(action)
                 chat_id, message_id = action.board_chat_id, action.board_message_id
                 target = dispatcher_of(session, action)
+                taken_over = not missing or (target is not None and target[1] != action.created_by)
                 if target is not None and not _holder_may_manage(session, target[1]):
                     markup = None  # e.g. a creator demoted by a roster import: the buttons would only refuse
-            if target is None or target[0] != chat_id:  # the dispatcher was deactivated: never edit there again
-                await self._move(context, services, action_id, target, text, markup)
+            if missing or target is None or target[0] != chat_id:  # no board yet, or the dispatcher left
+                if await self._move(context, services, action_id, target, text, markup, moved=taken_over):
+                    self._forget(action_id)
+                else:
+                    self._retry_later(action_id)
                 continue
             try:
                 await context.bot.edit_message_text(text, chat_id=chat_id, message_id=message_id, reply_markup=markup)
@@ -412,7 +448,6 @@ class BoardRefresher:
             except TelegramError as exc:
                 log.warning("board %s not edited: %s", action_id, exc)
                 self.mark(action_id)
-
 
     def _mark_orphaned(self, db) -> None:  # type: ignore[no-untyped-def]
         """Every ORPHAN_SCAN seconds: boards of live actions whose creator was deactivated are
@@ -426,28 +461,36 @@ class BoardRefresher:
                 JointAction.status == ActionStatus.ACTIVE, JointAction.board_chat_id != None,  # noqa: E711
                 JointAction.created_by == Person.id, Person.active == False,  # noqa: E712
                 JointAction.board_chat_id == Person.telegram_id)).all()
+            missing = session.exec(select(JointAction.id).where(
+                JointAction.status == ActionStatus.ACTIVE, JointAction.board_chat_id == None,  # noqa: E711
+                JointAction.created_at <= now - MISSING_BOARD_GRACE)).all()
         for action_id in orphaned:
             self.mark(action_id)
+        for action_id in missing:  # e.g. the bot restarted before a failed board was posted
+            self.post_missing(action_id)
 
     async def _move(self, context: ContextTypes.DEFAULT_TYPE, services, action_id: int,  # type: ignore[no-untyped-def]
-                    target: tuple[int, int | None] | None, text: str, markup: InlineKeyboardMarkup | None) -> None:
-        """Post the board anew in the chat of whoever took over (the zone's coordinator, else an
-        admin) and follow that message from now on; the old chat is no longer edited."""
+                    target: tuple[int, int | None] | None, text: str, markup: InlineKeyboardMarkup | None,
+                    *, moved: bool = True) -> bool:
+        """Post the board anew in the chat of whoever holds it now (the creator, or whoever took
+        over: the zone's coordinator, else an admin) and follow that message from now on; the old
+        chat is no longer edited. False when it could not be posted (the caller retries later)."""
         sent = None
         if target is not None:
             try:
-                sent = await context.bot.send_message(target[0], texts.DSP_BOARD_MOVED + text, reply_markup=markup)
+                sent = await context.bot.send_message(target[0], (texts.DSP_BOARD_MOVED if moved else "") + text,
+                                                      reply_markup=markup)
             except RetryAfter:
-                self.mark(action_id)
-                return
+                return False  # the board stays where it was (or missing) until the retry
             except TelegramError as exc:
-                log.warning("board %s not moved: %s", action_id, exc)
+                log.warning("board %s not posted: %s", action_id, exc)
         with services.db.session() as session:
             action = session.get(JointAction, action_id)
             if action is not None:
                 action.board_chat_id = sent.chat_id if sent is not None else None
                 action.board_message_id = sent.message_id if sent is not None else None
                 session.add(action)
+        return sent is not None
 
 
 BOARD = BoardRefresher()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from sqlmodel import select
@@ -14,8 +15,10 @@ from tests.e2e.harness import Stack
 FAST = {"DISPATCH_BOARD_EDIT_SECONDS": "0.3"}
 
 
-async def dispatch_zone(stack: Stack, zone: str = "江南新区", who: str = "coordinator") -> str:
-    """Walk the wizard as a coordinator; returns the XD number."""
+async def dispatch_zone(stack: Stack, zone: str = "江南新区", who: str = "coordinator",
+                        before_confirm: Callable[[], object] | None = None) -> str:
+    """Walk the wizard as a coordinator; returns the XD number. `before_confirm` runs just before
+    ✅ 确认派发 is pressed (e.g. to plan a fault)."""
     for key in stack.members:  # everyone has opened the bot once; views exist before the notices arrive
         stack.emu.register_user(stack.user(key).json)
     coordinator = stack.user(who)
@@ -36,6 +39,8 @@ async def dispatch_zone(stack: Stack, zone: str = "江南新区", who: str = "co
     await coordinator.send_text("检查笋江路沿街占道经营")
     preview = await coordinator.wait_for_text("请确认派发")
     assert "临时任务：群众投诉集中" in preview.text
+    if before_confirm is not None:
+        before_confirm()
     await coordinator.press("✅ 确认派发")
     created = await coordinator.wait_for_text("已派发")
     return re.search(r"XD-\d{8}-\d{2}", created.text).group(0)  # type: ignore[union-attr]

@@ -307,3 +307,25 @@ async def test_agenda_lists_actions_with_meetings_and_deadlines_by_time(stack: S
     await stack.user("old_officer").send_command("/agenda")
     other = await stack.user("old_officer").wait_for_text("我的日程")
     assert number not in other.text and "近期没有" in other.text
+
+
+@pytest.mark.bot_env(**FAST)
+async def test_a_board_that_failed_to_send_is_posted_by_the_board_job(stack: Stack) -> None:
+    """The board is the only place with 提醒 / 修改 / 取消 / 记录结果: one failed send used to leave
+    the action unmanageable for good."""
+    coordinator = stack.user("coordinator")
+    number = await dispatch_zone(stack, before_confirm=lambda: stack.emu.fail_next(
+        "sendMessage", 502, "Bad Gateway", chat_id=coordinator.user_id))
+    posted = await coordinator.wait_for(lambda m: f"{number} 看板" in m.text, timeout=10)
+    assert "原派发人已停用" not in posted.text and "取消行动" in str(posted.reply_markup)
+    for _ in range(50):  # the bot stores the board's message id right after Telegram answers
+        action = the_action(stack)
+        if action.board_message_id is not None:
+            break
+        await asyncio.sleep(0.1)
+    assert (action.board_chat_id, action.board_message_id) == (coordinator.user_id, posted.message_id)
+    officer = stack.user("officer")
+    notice = await officer.wait_for_text(number, timeout=10)
+    await officer.press("收到", notice)
+    await coordinator.wait_for(lambda m: m.message_id == posted.message_id and "浮桥队员甲" in m.text, timeout=10)
+
