@@ -87,7 +87,7 @@ class TurnAwayLimit:
     at the flood gate's 20 updates / 10 s would use it all. Callback alerts and empty inline
     answers are not messages and are not limited."""
 
-    def __init__(self, most: int = 3, window: float = 60.0, max_users: int = 10_000) -> None:
+    def __init__(self, most: int = 5, window: float = 60.0, max_users: int = 10_000) -> None:
         self.most, self.window, self.max_users = most, window, max_users
         self._sent: dict[int, list[float]] = {}
 
@@ -194,8 +194,7 @@ async def guard(update: Update, context: BotContext) -> None:
         await _edited(update.edited_message, known=actor is not None)
         raise ApplicationHandlerStop
     if actor is None and not _is_public(update):
-        if update.callback_query is not None or update.inline_query is not None or context.bot_data["turn_away"].allow(user.id):
-            await _turn_away(update, deactivated=deactivated)
+        await _turn_away(update, deactivated=deactivated, limit=context.bot_data["turn_away"])
         raise ApplicationHandlerStop
     if group == "private":
         await _private_only(update)
@@ -211,14 +210,16 @@ async def _edited(message: Message, *, known: bool) -> None:
         await message.reply_text(texts.EDIT_IGNORED)
 
 
-async def _turn_away(update: Update, *, deactivated: bool) -> None:
+async def _turn_away(update: Update, *, deactivated: bool, limit: TurnAwayLimit) -> None:
     """Strangers learn the public zone division and how to bind: nothing else."""
     chat = update.effective_chat
+    user = update.effective_user
     if update.inline_query is not None:
         await update.inline_query.answer([], cache_time=0, is_personal=True)
     elif update.callback_query is not None:
         await update.callback_query.answer(texts.STRANGER_CALLBACK, show_alert=True)
-    elif chat is not None and chat.type == ChatType.PRIVATE and update.effective_message is not None:
+    elif (chat is not None and chat.type == ChatType.PRIVATE and update.effective_message is not None
+          and user is not None and limit.allow(user.id)):
         first = texts.DEACTIVATED if deactivated else texts.STRANGER
         await update.effective_message.reply_text(
             f"{first}\n\n{zones_text()}", reply_markup=keyboards.share_contact()
