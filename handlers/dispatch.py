@@ -34,6 +34,7 @@ from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
 from handlers.common import esc, press_a_button, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
+from knowledge.geo import InvalidCoordinates, distance_to_district_m, format_distance_zh, validate_coordinates
 from knowledge.streets import ZONES, normalize_street, zone_of
 from knowledge.timeparse import TimeParseError
 
@@ -42,6 +43,7 @@ LEAD_DEPARTMENTS = ("区城市管理和综合执法局", "区市场监督管理�
 ZONE_LIST = list(ZONES)
 MAX_TASK = 1000
 MAX_PLACE = 200
+MAX_PLACE_OUTSIDE_M = 2000  # a gathering point just across the district line (a bridge, a road) is fine
 MAX_REASON = 200
 NAMES_SHOWN = 30
 DRAFT = "dsp_draft"
@@ -192,8 +194,19 @@ async def on_place(update: Update, context: BotContext) -> int:
     assert message is not None
     draft = _draft(context)
     if message.location is not None:
-        draft["lat"], draft["lon"] = message.location.latitude, message.location.longitude
-        draft["place"] = texts.DSP_PLACE_LOCATION
+        try:
+            lat, lon = validate_coordinates(message.location.latitude, message.location.longitude)
+            outside_m = distance_to_district_m(lat, lon)
+        except InvalidCoordinates as error:
+            await message.reply_text(str(error))
+            return PLACE
+        if outside_m > MAX_PLACE_OUTSIDE_M:  # a joint action of this district gathers in it (or at its edge)
+            await message.reply_text(texts.DSP_PLACE_OUTSIDE.format(distance=format_distance_zh(outside_m)))
+            return PLACE
+        venue = message.venue  # a place picked from the map: keep its name, not only its point
+        named = f"{venue.title} {venue.address}".strip()[:MAX_PLACE] if venue is not None else ""
+        draft["lat"], draft["lon"] = lat, lon
+        draft["place"] = named or texts.DSP_PLACE_LOCATION
     else:
         place = _clean(message.text, MAX_PLACE)
         if place is None:

@@ -198,6 +198,11 @@ class User(_ChatView):
             location["horizontal_accuracy"] = horizontal_accuracy
         return self._send({"location": location}, chat=chat)
 
+    async def send_venue(self, lat: float, lon: float, title: str, address: str = "") -> dict[str, Any]:
+        """A place picked from the map: Telegram sends it with both ``venue`` and ``location``."""
+        location = {"latitude": lat, "longitude": lon}
+        return self._send({"venue": {"location": location, "title": title, "address": address}, "location": location})
+
     async def send_live_location(
         self, lat: float, lon: float, live_period: int = 900, horizontal_accuracy: float | None = None
     ) -> dict[str, Any]:

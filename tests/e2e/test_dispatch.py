@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlmodel import select
 
 from db.actions import ActionRecipient, JointAction, Response
 from db.models import Person
+from sandbox.driver import User
 from tests.e2e.harness import Stack
 
 FAST = {"DISPATCH_BOARD_EDIT_SECONDS": "0.3"}
 
 
 async def dispatch_zone(stack: Stack, zone: str = "江南新区", who: str = "coordinator",
-                        before_confirm: Callable[[], object] | None = None) -> str:
+                        before_confirm: Callable[[], object] | None = None,
+                        give_place: Callable[[User], Awaitable[object]] | None = None) -> str:
     """Walk the wizard as a coordinator; returns the XD number. `before_confirm` runs just before
-    ✅ 确认派发 is pressed (e.g. to plan a fault)."""
+    ✅ 确认派发 is pressed (e.g. to plan a fault); `give_place` answers the place step (default: a text)."""
     for key in stack.members:  # everyone has opened the bot once; views exist before the notices arrive
         stack.emu.register_user(stack.user(key).json)
     coordinator = stack.user(who)
@@ -28,7 +30,10 @@ async def dispatch_zone(stack: Stack, zone: str = "江南新区", who: str = "co
     await coordinator.wait_for_text("集合时间")
     await coordinator.send_text("明天 9:30")
     await coordinator.wait_for_text("集合地点")
-    await coordinator.send_text("浮桥街道办门口")
+    if give_place is None:
+        await coordinator.send_text("浮桥街道办门口")
+    else:
+        await give_place(coordinator)
     await coordinator.wait_for_text("计划外")
     await coordinator.press("计划外（临时任务）")
     await coordinator.wait_for_text("理由")
@@ -151,3 +156,17 @@ async def test_answers_without_a_version_are_stale(stack: Stack) -> None:
     assert f"leave.{action.version}" in officer.find_button("请假")[1]["callback_data"]
     await officer.press("请假")
     await officer.wait_for_text("已记录：无法参加（请假）")
+
+
+async def test_meeting_point_location_is_checked_and_a_map_place_keeps_its_name(stack: Stack) -> None:
+    async def place(coordinator: User) -> None:
+        await coordinator.send_location(0.0, 0.0)  # a phone without a fix
+        await coordinator.wait_for_text("位置坐标无效")
+        await coordinator.send_location(24.48, 118.09)  # 厦门: not this district's joint action
+        assert "不在鲤城区内" in (await coordinator.wait_for_text("集合地点")).text
+        await coordinator.send_venue(24.8995, 118.5805, "浮桥街道办事处", "笋江路 88 号")
+
+    number = await dispatch_zone(stack, give_place=place)
+    notice = await stack.user("officer").wait_for_text(number, timeout=10)
+    assert "浮桥街道办事处 笋江路 88 号" in notice.text
+
