@@ -62,3 +62,6 @@ def setup_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> No
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "apscheduler", "alembic.runtime.migration", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, PTB logs every Bot API call with its parameters and answer: message texts, names and
+    # shared phone numbers. LOG_LEVEL=DEBUG is for our own code; PTB stays at INFO at most.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.level))

@@ -34,3 +34,20 @@ def test_traceback_of_a_rejected_token_is_redacted(capsys: pytest.CaptureFixture
     assert "oddSecretPart" not in err
     assert SHAPED_SECRET not in err
     assert err.count("<token>") >= 3
+
+
+def test_debug_logging_keeps_ptb_from_logging_message_texts_and_phone_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    root, ptb = logging.getLogger(), logging.getLogger("telegram")
+    saved = root.handlers[:], root.level, ptb.level
+    try:
+        setup_logging("DEBUG")
+        # what PTB's Bot logs at DEBUG for every call (telegram/_bot.py: "Calling Bot API endpoint ...")
+        logging.getLogger("telegram.Bot").debug("Calling Bot API endpoint `sendMessage` with parameters `%s`",
+                                                {"text": "联系电话 13900000001"})
+        logging.getLogger("bot").debug("our own debug line")
+    finally:
+        root.handlers[:], level, ptb_level = saved
+        root.setLevel(level)
+        ptb.setLevel(ptb_level)
+    err = capsys.readouterr().err
+    assert "our own debug line" in err and "13900000001" not in err
