@@ -187,6 +187,8 @@ async def guard(update: Update, context: BotContext) -> None:
     group = group_verdict(update, context.bot.username) if _outside_private(update) else "pass"
     if group == "ignore":
         raise ApplicationHandlerStop  # ordinary group chatter costs no database query
+    if update.edited_message is not None and update.edited_message.location is not None:
+        raise ApplicationHandlerStop  # a live location moving, every few seconds: no query, no reply
     # Flood control happens earlier, in the update processor (handlers/flood.py), before a slot is taken.
     actor, deactivated = _resolve_actor(services.db, user.id, user.full_name, services.settings.admin_ids)
     context.actor = actor
@@ -204,9 +206,8 @@ async def guard(update: Update, context: BotContext) -> None:
 async def _edited(message: Message, *, known: bool) -> None:
     """An edit is never new input: an edited command would run twice (/plan add adds twice) and an
     edited case description would fall through to a lookup. A bound user who corrects a text is
-    told to send it again; a live location's moves (edits every few seconds) and strangers' edits
-    get no reply at all (each reply to a stranger is one more message the bot must send)."""
-    if known and message.chat.type == ChatType.PRIVATE and message.location is None:
+    told to send it again; strangers' edits get no reply at all (each reply to a stranger is one more message the bot must send)."""
+    if known and message.chat.type == ChatType.PRIVATE:
         await message.reply_text(texts.EDIT_IGNORED)
 
 
