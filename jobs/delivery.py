@@ -52,6 +52,10 @@ BATCH = 50
 GLOBAL_429_CHATS = 4  # this many different chats answered 429 in a row: the whole bot is throttled
 GLOBAL_429_PAUSE = 1.0  # seconds every send then waits before probing again
 MAX_ATTEMPTS = 12
+# Network errors and 5xx are given up only when a row has had MAX_ATTEMPTS tries AND is older than
+# this: with the backoff capped at 5 minutes, 12 tries last only ~14 minutes, and an outage of the
+# uplink or proxy that long must not fail every queued notice for good.
+GIVE_UP_AFTER = timedelta(hours=24)
 FailureHook = Callable[[Session, OutboxMessage], None]
 
 # ref_type -> hook called (in the same transaction) when a row of that type fails for good.
@@ -403,7 +407,7 @@ class DeliveryWorker:
             self._finish(row, OutboxStatus.FAILED, error=f"400 {exc.message}")
             return
         except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError; 5xx lands here too
-            if row.attempts >= MAX_ATTEMPTS:
+            if row.attempts >= MAX_ATTEMPTS and utcnow() - row.created_at >= GIVE_UP_AFTER:
                 self._finish(row, OutboxStatus.FAILED, error=f"gave up: {exc}"[:300])
             else:
                 self._finish(row, OutboxStatus.PENDING, error=str(exc)[:300], next_in=self.backoff(row.attempts))

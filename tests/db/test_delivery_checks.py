@@ -378,3 +378,34 @@ def test_a_lead_whose_only_notice_failed_is_flagged(db: Database) -> None:
         row.status = OutboxStatus.FAILED
     with db.session() as session:
         assert handlers.notice_failures.unreached_leads(session, [lead]) == {lead.id}
+
+
+async def test_a_long_outage_does_not_fail_queued_notices_but_a_day_old_one_is_given_up(db: Database) -> None:
+    """12 tries at a backoff capped at 5 minutes last ~14 minutes: an uplink outage that long
+    failed every queued notice for good. Now a row is given up only after 12 tries AND a day."""
+    seed_roster(db)
+    emu = await _emulator()
+    emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=1001, times=15)  # the outage, for this chat
+    emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=1002)
+    with db.session() as session:
+        fresh = outbox.enqueue(session=session, chat_id=1001, text="派发通知")
+        old = outbox.enqueue(session=session, chat_id=1002, text="一天前的通知")
+        assert fresh is not None and old is not None
+        old.created_at, old.attempts = utcnow() - timedelta(hours=25), 11
+        session.add(old)
+    try:
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            worker = DeliveryWorker(bot, db, per_chat_interval=0.0)
+            for _ in range(16):
+                with db.session() as session:  # time passes: every backoff has run out
+                    for row in session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all():
+                        row.next_attempt_at = utcnow() - timedelta(seconds=1)
+                        session.add(row)
+                await asyncio.sleep(0.06)  # the chat's own spacing (safety margin)
+                await worker.drain_once()
+    finally:
+        await emu.stop()
+    rows = _rows(db)
+    assert rows[1001].status == OutboxStatus.SENT and rows[1001].attempts == 16  # 15 failures, then delivered
+    assert rows[1002].status == OutboxStatus.FAILED and (rows[1002].last_error or "").startswith("gave up")
+    assert _sent_to(emu, 1001) == ["派发通知"]
