@@ -100,7 +100,10 @@ def cancel(*, session: Session, ref_type: str, ref_id: str | int, kind: str | No
     return len(items)
 
 
-def tick(db: Database, now: datetime | None = None, *, limit: int = 500, started_at: datetime | None = None) -> int:
+TICK_LIMIT = 500  # items handled per tick; more due ones are taken by an immediate next run
+
+
+def tick(db: Database, now: datetime | None = None, *, limit: int = TICK_LIMIT, started_at: datetime | None = None) -> int:
     """Handle every due item, each in its own transaction; returns how many were handled.
 
     `started_at` (this process's start) makes an item that fell due while the bot was down late.
@@ -133,10 +136,13 @@ def tick(db: Database, now: datetime | None = None, *, limit: int = 500, started
     return handled
 
 
-def next_due_at(db: Database) -> datetime | None:
-    """When the earliest not-done item falls due (None when nothing is waiting)."""
+def next_due_at(db: Database, after: datetime | None = None) -> datetime | None:
+    """When the earliest not-done item (due after `after`, if given) falls due; None when none."""
+    query = select(func.min(ClockItem.due_at)).where(ClockItem.done_at == None)  # noqa: E711
+    if after is not None:
+        query = query.where(ClockItem.due_at > after)
     with db.session() as session:
-        return session.exec(select(func.min(ClockItem.due_at)).where(ClockItem.done_at == None)).one()  # noqa: E711
+        return session.exec(query).one()
 
 
 def _fire(session: Session, item: ClockItem, now: datetime, started_at: datetime | None = None) -> None:
@@ -189,11 +195,16 @@ class ClockRunner:
 
     async def _run(self, _context: Any = None) -> None:
         async with self._lock:
-            handled = await asyncio.to_thread(tick, self.db, started_at=self.started_at)
+            ticked_at = utcnow()
+            handled = await asyncio.to_thread(tick, self.db, limit=TICK_LIMIT, started_at=self.started_at)
             if handled and self.on_handled is not None:
                 self.on_handled()
-            upcoming = await asyncio.to_thread(next_due_at, self.db)
-        if upcoming is not None and upcoming - utcnow() < timedelta(seconds=self.tick_seconds * 1.5):
+            # Items due at this tick and still open failed: they wait for the next regular tick
+            # (re-arming for them would retry every few milliseconds); the next wake-up is for later ones.
+            upcoming = await asyncio.to_thread(next_due_at, self.db, ticked_at)
+        if handled >= TICK_LIMIT:  # more were due than one tick takes: go on at once
+            self._arm(utcnow())
+        elif upcoming is not None and upcoming - utcnow() < timedelta(seconds=self.tick_seconds * 1.5):
             self._arm(upcoming)
 
     def _arm(self, at: datetime) -> None:

@@ -4,6 +4,7 @@ outbox dedupe, clock catch-up policy."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -98,6 +99,36 @@ def test_clock_fires_once_and_records_missed_events(db: Database) -> None:
     with db.session() as s:
         outcomes = {i.payload["name"]: i.outcome for i in s.exec(select(ClockItem)).all()}
     assert outcomes == {"on time": "sent", "late": "late", "too late": "missed", "future": None}
+
+
+class RecordingJobQueue:
+    """Just what ClockRunner uses of PTB's JobQueue: remembers every one-shot it is asked for."""
+
+    def __init__(self) -> None:
+        self.one_shots: list[object] = []
+
+    def run_once(self, callback: object, when: object, **_kw: object) -> SimpleNamespace:
+        self.one_shots.append(when)
+        return SimpleNamespace(schedule_removal=lambda: None)
+
+
+async def test_a_clock_item_that_keeps_failing_waits_for_the_next_tick(db: Database) -> None:
+    """A failing item stayed due, so each run armed a one-shot 5 ms later: a busy loop of
+    tracebacks and write transactions. Now it waits for the regular tick; due-soon items still arm."""
+    def broken(session, item, firing):  # type: ignore[no-untyped-def]
+        raise RuntimeError("handler bug")
+
+    clock.register_kind("test.broken", broken)
+    with db.session() as s:
+        clock.schedule(session=s, kind="test.broken", due_at=utcnow() - timedelta(seconds=1))
+    runner = clock.ClockRunner(db, tick_seconds=5)
+    runner._job_queue = queue = RecordingJobQueue()
+    await runner._run()
+    assert queue.one_shots == []  # retried by the next 5 s tick, not at once
+    with db.session() as s:
+        clock.schedule(session=s, kind="test.kind", due_at=utcnow() + timedelta(seconds=2))
+    await runner._run()
+    assert len(queue.one_shots) == 1  # an item due before the next tick still gets its precise wake-up
 
 
 def test_handled_update_ids_survive_a_restart_and_are_stored_once(db: Database) -> None:
