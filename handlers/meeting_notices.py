@@ -18,10 +18,11 @@ import texts
 from db import meetings as mdb
 from db import outbox
 from db.meetings import Attendance, Decision, DecisionStatus, Meeting, MeetingStatus
-from db.models import ClockItem, Person
+from db.models import ClockItem, OutboxMessage, Person
 from handlers.callbacks import encode
 from handlers.common import esc
 from jobs import clock
+from jobs.delivery import register_version_lookup
 from knowledge.timeparse import format_duration_zh, format_local
 
 log = logging.getLogger(__name__)
@@ -93,12 +94,23 @@ def decision_markup(decision_id: int) -> dict:
 
 
 def _send(session: Session, person: Person, text: str, *, ref_type: str, ref_id: int, key: str,
-          markup: dict | None = None) -> bool:
+          markup: dict | None = None, version: int | None = None) -> bool:
+    """`version`: the meeting version the text describes; the outbox drops the row if the meeting
+    changed or was called off before it went out (a delayed reminder must not give the old time)."""
     if person.telegram_id is None or not person.active:
         return False
     row = outbox.enqueue(session=session, chat_id=person.telegram_id, person_id=person.id, text=text,
-                         reply_markup=markup, ref_type=ref_type, ref_id=ref_id, dedupe_key=key)
+                         reply_markup=markup, ref_type=ref_type, ref_id=ref_id, dedupe_key=key, ref_version=version)
     return row is not None
+
+
+def _meeting_version(session: Session, row: OutboxMessage) -> int | None:
+    """Asked by the outbox worker before each send of a row with a meeting version: still this one?"""
+    meeting = session.get(Meeting, int(row.ref_id)) if (row.ref_id or "").isdigit() else None
+    return meeting.version if meeting is not None and meeting.status == MeetingStatus.SCHEDULED else None
+
+
+register_version_lookup("meeting", _meeting_version)
 
 
 # ------------------------------------------------------------------ meetings
@@ -113,7 +125,8 @@ def invite_all(session: Session, meeting: Meeting) -> int:
         if person.id == meeting.organiser_id:
             continue
         sent += _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,
-                      key=f"mt:{meeting.id}:inv:{person.id}", markup=invitation_markup(meeting.id or 0, meeting.version))
+                      key=f"mt:{meeting.id}:inv:{person.id}", markup=invitation_markup(meeting.id or 0, meeting.version),
+                      version=meeting.version)
     return sent
 
 
@@ -154,7 +167,7 @@ def notify_change(session: Session, meeting: Meeting, what: str, *, reask: bool 
             continue
         sent += _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,
                       key=f"mt:{meeting.id}:chg:{meeting.version}:{person.id}",
-                      markup=invitation_markup(meeting.id or 0, meeting.version))
+                      markup=invitation_markup(meeting.id or 0, meeting.version), version=meeting.version)
     return sent
 
 
@@ -185,7 +198,7 @@ def _remind(session: Session, item: ClockItem, firing: clock.Firing) -> str | No
         if row.status == Attendance.LEAVE:
             continue
         _send(session, person, text, ref_type="meeting", ref_id=meeting.id or 0,
-              key=f"mt:{meeting.id}:r{minutes}:{stamp}:{person.id}")
+              key=f"mt:{meeting.id}:r{minutes}:{stamp}:{person.id}", version=meeting.version)
     return None
 
 

@@ -16,13 +16,16 @@ from telegram import Bot
 
 import handlers.notice_failures  # noqa: F401  (registers the default failure hook)
 from db import actions as acts
+from db import meetings as mdb
 from db import outbox
 from db import people as people_db
 from db.actions import ActionStatus, JointAction, Scope
 from db.cases import Lead
 from db.engine import Database
+from db.meetings import MeetingStatus
 from db.models import OutboxMessage, OutboxStatus, Person, Role, utcnow
 from handlers import dispatch_notices as notices
+from handlers import meeting_notices
 from handlers.case_views import names
 from jobs.delivery import DeliveryWorker
 from knowledge.streets import zone_of
@@ -409,3 +412,32 @@ async def test_a_long_outage_does_not_fail_queued_notices_but_a_day_old_one_is_g
     assert rows[1001].status == OutboxStatus.SENT and rows[1001].attempts == 16  # 15 failures, then delivered
     assert rows[1002].status == OutboxStatus.FAILED and (rows[1002].last_error or "").startswith("gave up")
     assert _sent_to(emu, 1001) == ["派发通知"]
+
+
+async def test_a_meeting_notice_still_queued_when_the_time_changes_is_not_sent(db: Database) -> None:
+    """An invitation held back (a 429, a backlog) went out after the organiser had moved the meeting,
+    giving the old time; the change notice followed it. Now it is dropped; the change notice and
+    a cancel notice are sent."""
+    seed_roster(db)
+    with db.session() as session:
+        organiser = session.exec(select(Person).where(Person.name == "江南协调员")).one()
+        people = mdb.resolve_audience(session=session, text="浮桥队员甲").people
+        meeting = mdb.create_meeting(session=session, organiser=organiser, kind="联席会议", title="浮桥专项会",
+                                     starts_at=utcnow() + timedelta(days=1), attendees=people, place="浮桥街道办", offsets=[60])
+        meeting_notices.invite_all(session, meeting)
+        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
+                           changes={"starts_at": utcnow() + timedelta(days=2)})
+        meeting_notices.notify_change(session, meeting, "时间")
+        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
+                           changes={"status": MeetingStatus.CANCELLED})
+        meeting_notices.notify_cancel(session, meeting)
+    emu = await _emulator()
+    try:
+        await _drain(db, emu, rounds=4)
+    finally:
+        await emu.stop()
+    sent = _sent_to(emu, 1001)
+    assert len(sent) == 1 and "取消" in sent[0]  # the invitation and the change were both overtaken
+    with db.session() as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1001).order_by(OutboxMessage.id)).all()
+        assert [r.status for r in rows] == [OutboxStatus.CANCELLED, OutboxStatus.CANCELLED, OutboxStatus.SENT]
