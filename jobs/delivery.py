@@ -296,58 +296,40 @@ class DeliveryWorker:
         return self.group_interval if chat_id < 0 else self.per_chat_interval
 
     def _claim(self) -> list[OutboxMessage]:
+        """Up to `batch` rows, at most one per chat: each chat's oldest pending row, when it is due
+        and the chat is neither in flight nor inside its own spacing. Chosen in SQL, so one chat
+        with a long backlog (or an oldest row waiting out a 429) cannot fill the fetch and hold
+        every other chat back; a chat's later rows wait behind its oldest, so order is kept."""
         now = utcnow()
         mono = time.monotonic()
-        busy_chats = {chat for chat, at in self._last_sent.items() if mono - at < self._chat_interval(chat)}
+        busy_chats = [chat for chat, at in self._last_sent.items() if mono - at < self._chat_interval(chat)]
         in_flight = select(OutboxMessage.chat_id).where(OutboxMessage.status == OutboxStatus.SENDING)
+        heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING)
+                 .group_by(OutboxMessage.chat_id))
         with self.db.session() as session:
             query = (
                 select(OutboxMessage)
                 .where(
+                    OutboxMessage.id.in_(heads),  # type: ignore[union-attr]
                     OutboxMessage.status == OutboxStatus.PENDING,
                     OutboxMessage.next_attempt_at <= now,
                     OutboxMessage.chat_id.not_in(in_flight),  # type: ignore[union-attr]
                 )
                 .order_by(OutboxMessage.id)
-                .limit(self.batch * 4)
+                .limit(self.batch)
             )
+            if busy_chats:
+                query = query.where(OutboxMessage.chat_id.not_in(busy_chats))  # type: ignore[union-attr]
             if self.db.is_postgres:
                 query = query.with_for_update(skip_locked=True)
-            candidates = session.exec(query).all()
-            blocked = self._chats_with_earlier_rows(session, candidates)
-            picked: list[OutboxMessage] = []
-            chats: set[int] = set()
-            for row in candidates:
-                # One message per chat per round keeps the per-chat order and the chat limits.
-                if row.chat_id in chats or row.chat_id in busy_chats or (row.chat_id, row.id) in blocked:
-                    chats.add(row.chat_id)
-                    continue
-                chats.add(row.chat_id)
+            picked = list(session.exec(query).all())
+            for row in picked:
                 row.status = OutboxStatus.SENDING
                 row.claimed_at = now
                 row.claimed_by = self.worker_id
                 row.attempts += 1
                 session.add(row)
-                picked.append(row)
-                if len(picked) >= self.batch:
-                    break
         return picked
-
-    @staticmethod
-    def _chats_with_earlier_rows(session: Session, candidates: list[OutboxMessage]) -> set[tuple[int, int]]:
-        """(chat, row) pairs whose chat still has an older pending row waiting (a 429 or backoff):
-        the later row waits too, so a chat never sees its messages out of order."""
-        if not candidates:
-            return set()
-        chats = {row.chat_id for row in candidates}
-        first_pending = dict(
-            session.exec(
-                select(OutboxMessage.chat_id, OutboxMessage.id)
-                .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.chat_id.in_(chats))  # type: ignore[attr-defined]
-                .order_by(OutboxMessage.id.desc())  # type: ignore[union-attr]
-            ).all()
-        )  # dict keeps the last pair per chat, i.e. the lowest id
-        return {(row.chat_id, row.id) for row in candidates if first_pending.get(row.chat_id, row.id) < (row.id or 0)}
 
     def _drop_reason(self, row: OutboxMessage) -> str | None:
         """Re-read the row just before its send: None when it should still go out; otherwise the

@@ -441,3 +441,20 @@ async def test_a_meeting_notice_still_queued_when_the_time_changes_is_not_sent(d
     with db.session() as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1001).order_by(OutboxMessage.id)).all()
         assert [r.status for r in rows] == [OutboxStatus.CANCELLED, OutboxStatus.CANCELLED, OutboxStatus.SENT]
+
+
+async def test_one_chats_long_backlog_does_not_hold_back_other_chats(db: Database) -> None:
+    """The worker fetched the 60 oldest due rows and then kept one per chat: 80 queued for one
+    coordinator (e.g. certificate reminders) filled every fetch, so a new dispatch notice to
+    someone else waited behind them at one message a second."""
+    emu = await _emulator()
+    with db.session() as session:
+        for n in range(80):
+            outbox.enqueue(session=session, chat_id=1005, text=f"证件到期提醒 {n}")
+        outbox.enqueue(session=session, chat_id=1001, text="派发通知")
+    try:
+        await _drain(db, emu, rounds=1)
+    finally:
+        await emu.stop()
+    assert _sent_to(emu, 1001) == ["派发通知"]
+    assert _sent_to(emu, 1005) == ["证件到期提醒 0"]  # one per chat per round, oldest first
