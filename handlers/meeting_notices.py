@@ -184,9 +184,20 @@ def notify_cancel(session: Session, meeting: Meeting) -> int:
     return sent
 
 
+def _overtaken(session: Session, item: ClockItem, now: datetime) -> bool:
+    """A later reminder of the same meeting or decision is due too (the bot was down across both):
+    only the latest goes out, so nobody gets two 【补发】 reminders at once."""
+    later = select(ClockItem.id).where(
+        ClockItem.kind == item.kind, ClockItem.ref_type == item.ref_type, ClockItem.ref_id == item.ref_id,
+        ClockItem.done_at == None, ClockItem.due_at > item.due_at, ClockItem.due_at <= now)  # noqa: E711
+    return session.exec(later).first() is not None
+
+
 def _remind(session: Session, item: ClockItem, firing: clock.Firing) -> str | None:
     meeting = session.get(Meeting, int(item.ref_id or 0))
     if meeting is None or meeting.status != MeetingStatus.SCHEDULED:
+        return "skipped"
+    if firing.late and _overtaken(session, item, firing.now):
         return "skipped"
     minutes = int(item.payload.get("offset", 0))
     prefix = texts.MT_REMIND_LATE if firing.late else ""
@@ -268,7 +279,8 @@ def announce_decision(session: Session, decision: Decision, meeting: Meeting, no
         due = decision.deadline_at - before
         if due > now:
             clock.schedule(session=session, kind=DECISION_REMIND, due_at=due, ref_type="decision", ref_id=decision.id,
-                           person_id=owner.id, payload={"before_min": int(before.total_seconds() // 60)})
+                           person_id=owner.id, event_at=decision.deadline_at,  # after the deadline: the overdue notice
+                           payload={"before_min": int(before.total_seconds() // 60)})
     clock.schedule(session=session, kind=DECISION_OVERDUE, due_at=max(decision.deadline_at, now), ref_type="decision",
                    ref_id=decision.id, person_id=meeting.organiser_id)
 
@@ -276,6 +288,8 @@ def announce_decision(session: Session, decision: Decision, meeting: Meeting, no
 def _decision_remind(session: Session, item: ClockItem, firing: clock.Firing) -> str | None:
     decision = session.get(Decision, int(item.ref_id or 0))
     if decision is None or decision.status != DecisionStatus.OPEN:
+        return "skipped"
+    if firing.late and _overtaken(session, item, firing.now):
         return "skipped"
     owner = session.get(Person, decision.owner_id)
     if owner is None:

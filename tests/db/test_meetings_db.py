@@ -120,6 +120,34 @@ def test_late_reminder_is_marked_and_sent_once(db: Database) -> None:
     assert len(reminders) == 1 and reminders[0].startswith("【补发】")
 
 
+def test_after_downtime_across_two_reminders_only_the_latest_is_sent(db: Database) -> None:
+    ids = add_people(db)
+    now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
+    make_meeting(db, ids, now + timedelta(days=2), offsets=[1440, 60], now=now)
+    # Down from before the 1-day reminder until 50 minutes before the start: both are due at once.
+    restarted = now + timedelta(days=2) - timedelta(minutes=50)
+    clock.tick(db, now=restarted, started_at=restarted)
+    reminders = [t for t in texts_to(db, 102) if "会议提醒" in t]
+    assert len(reminders) == 1 and reminders[0].startswith("【补发】") and "50分钟" in reminders[0]
+
+
+def test_decision_reminders_missed_past_the_deadline_leave_only_the_overdue_notice(db: Database) -> None:
+    ids = add_people(db)
+    now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
+    meeting_id = make_meeting(db, ids, now - timedelta(hours=1), offsets=[60], now=now)
+    deadline = now + timedelta(days=2)
+    with db.session() as s:
+        meeting, owner, organiser = s.get(Meeting, meeting_id), s.get(Person, ids["张三"]), s.get(Person, ids["王协调"])
+        assert meeting is not None and owner is not None and organiser is not None
+        decision = mdb.add_decision(session=s, meeting=meeting, text="清理中山路占道", owner=owner,
+                                    deadline_at=deadline, actor=organiser, actor_telegram_id=101)
+        notices.announce_decision(s, decision, meeting, now)
+    restarted = deadline + timedelta(hours=3)  # down across every reminder and the deadline
+    clock.tick(db, now=restarted, started_at=restarted)
+    assert not any("决议期限提醒" in t for t in texts_to(db, 102))
+    assert sum("逾期" in t for t in texts_to(db, 101)) == 1
+
+
 def test_reminder_due_before_start_of_process_is_late_even_if_only_seconds(db: Database) -> None:
     ids = add_people(db)
     now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
