@@ -132,16 +132,8 @@ def test_after_downtime_across_two_reminders_only_the_latest_is_sent(db: Databas
 
 
 def test_decision_reminders_missed_past_the_deadline_leave_only_the_overdue_notice(db: Database) -> None:
-    ids = add_people(db)
     now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
-    meeting_id = make_meeting(db, ids, now - timedelta(hours=1), offsets=[60], now=now)
-    deadline = now + timedelta(days=2)
-    with db.session() as s:
-        meeting, owner, organiser = s.get(Meeting, meeting_id), s.get(Person, ids["张三"]), s.get(Person, ids["王协调"])
-        assert meeting is not None and owner is not None and organiser is not None
-        decision = mdb.add_decision(session=s, meeting=meeting, text="清理中山路占道", owner=owner,
-                                    deadline_at=deadline, actor=organiser, actor_telegram_id=101)
-        notices.announce_decision(s, decision, meeting, now)
+    deadline = announce_a_decision(db, add_people(db), now)
     restarted = deadline + timedelta(hours=3)  # down across every reminder and the deadline
     clock.tick(db, now=restarted, started_at=restarted)
     assert not any("决议期限提醒" in t for t in texts_to(db, 102))
@@ -198,9 +190,8 @@ def test_change_time_replans_reminders_and_cancel_stops_them(db: Database) -> No
     assert any("会议变更" in t for t in texts_to(db, 103)) and any("会议取消" in t for t in texts_to(db, 103))
 
 
-def test_decision_reminds_owner_and_escalates_once(db: Database) -> None:
-    ids = add_people(db)
-    now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
+def announce_a_decision(db: Database, ids: dict[str, int], now: datetime) -> datetime:
+    """A meeting an hour ago decided 清理中山路占道 for 张三, due in two days; returns the deadline."""
     meeting_id = make_meeting(db, ids, now - timedelta(hours=1), offsets=[60], now=now)
     deadline = now + timedelta(days=2)
     with db.session() as s:
@@ -211,6 +202,12 @@ def test_decision_reminds_owner_and_escalates_once(db: Database) -> None:
         decision = mdb.add_decision(session=s, meeting=meeting, text="清理中山路占道", owner=owner,
                                     deadline_at=deadline, actor=organiser, actor_telegram_id=101)
         notices.announce_decision(s, decision, meeting, now)
+    return deadline
+
+
+def test_decision_reminds_owner_and_escalates_once(db: Database) -> None:
+    now = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
+    deadline = announce_a_decision(db, add_people(db), now)
     clock.tick(db, now=deadline - timedelta(days=1))
     clock.tick(db, now=deadline)
     clock.tick(db, now=deadline + timedelta(minutes=1))
