@@ -32,9 +32,8 @@ from db.models import Person, Role, utcnow
 from handlers import dispatch_answers, flows, keyboards, plans
 from handlers import dispatch_notices as notices
 from handlers.callbacks import decode, encode
-from handlers.common import esc, press_a_button, refuse, requires, typed_text
+from handlers.common import Refusal, esc, press_a_button, refuse, requires, typed_text
 from handlers.context import Actor, BotContext
-from knowledge.geo import InvalidCoordinates, distance_to_district_m, format_distance_zh, validate_coordinates
 from knowledge.streets import ZONES, normalize_street, zone_of
 from knowledge.timeparse import TimeParseError
 
@@ -43,7 +42,6 @@ LEAD_DEPARTMENTS = ("区城市管理和综合执法局", "区市场监督管理�
 ZONE_LIST = list(ZONES)
 MAX_TASK = 1000
 MAX_PLACE = 200
-MAX_PLACE_OUTSIDE_M = 2000  # a gathering point just across the district line (a bridge, a road) is fine
 MAX_REASON = 200
 NAMES_SHOWN = 30
 DRAFT = "dsp_draft"
@@ -195,18 +193,10 @@ async def on_place(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     if message.location is not None:
         try:
-            lat, lon = validate_coordinates(message.location.latitude, message.location.longitude)
-            outside_m = distance_to_district_m(lat, lon)
-        except InvalidCoordinates as error:
-            await message.reply_text(str(error))
+            draft["place"], draft["lat"], draft["lon"] = notices.meeting_point(message.location, message.venue, MAX_PLACE)
+        except Refusal as refusal:
+            await message.reply_text(refusal.text)
             return PLACE
-        if outside_m > MAX_PLACE_OUTSIDE_M:  # a joint action of this district gathers in it (or at its edge)
-            await message.reply_text(texts.DSP_PLACE_OUTSIDE.format(distance=format_distance_zh(outside_m)))
-            return PLACE
-        venue = message.venue  # a place picked from the map: keep its name, not only its point
-        named = f"{venue.title} {venue.address}".strip()[:MAX_PLACE] if venue is not None else ""
-        draft["lat"], draft["lon"] = lat, lon
-        draft["place"] = named or texts.DSP_PLACE_LOCATION
     else:
         place = _clean(message.text, MAX_PLACE)
         if place is None:
@@ -432,6 +422,7 @@ async def on_confirm(update: Update, context: BotContext) -> int | None:
         if stored is not None:
             stored.board_chat_id, stored.board_message_id = sent.chat_id, sent.message_id
             session.add(stored)
+    notices.BOARD.mark(action_id)  # answers that came while the board was on its way: shown at the next flush
     await context.bot.send_message(update.effective_chat.id, texts.MENU_SHOWN, reply_markup=keyboards.main_menu(actor.role))
     return ConversationHandler.END
 

@@ -332,7 +332,12 @@ async def on_edit_place(update: Update, context: BotContext) -> int:
     assert message is not None and context.user_data is not None
     edit = context.user_data.pop("dsp_edit", {})
     if message.location is not None:
-        edit["place"], edit["lat"], edit["lon"] = texts.DSP_PLACE_LOCATION, message.location.latitude, message.location.longitude
+        try:
+            edit["place"], edit["lat"], edit["lon"] = notices.meeting_point(message.location, message.venue, 200)
+        except Refusal as refusal:
+            context.user_data["dsp_edit"] = edit
+            await message.reply_text(refusal.text)
+            return EDIT_PLACE
     else:
         text = unicodedata.normalize("NFKC", message.text or "").strip()
         if text not in ("-", "—", "不改"):

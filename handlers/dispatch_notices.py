@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Location, Venue
 from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -22,9 +22,10 @@ from db import outbox, people
 from db.actions import ActionRecipient, ActionStatus, Delivery, JointAction, Response
 from db.models import ClockItem, OutboxMessage, Person, Role, utcnow
 from handlers.callbacks import encode
-from handlers.common import clip, esc, name_list
+from handlers.common import Refusal, clip, esc, name_list
 from jobs import clock
 from jobs.delivery import register_change_hook, register_failure_hook, register_version_lookup
+from knowledge.geo import InvalidCoordinates, distance_to_district_m, format_distance_zh, validate_coordinates
 from knowledge.timeparse import TimeParseError, parse_when
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,24 @@ ORPHAN_SCAN = timedelta(seconds=10)  # how often the board job looks for boards 
 # MISSING_BOARD_GRACE old (younger ones may still be on their way from the confirm step).
 MISSING_BOARD_GRACE = timedelta(seconds=60)
 MISSING_BOARD_PAUSE_MAX = timedelta(minutes=30)
+
+
+MAX_PLACE_OUTSIDE_M = 2000  # a gathering point just across the district line (a bridge, a road) is fine
+
+
+def meeting_point(location: Location, venue: Venue | None, limit: int) -> tuple[str, float, float]:
+    """(place text, lat, lon) of a location sent as the meeting point, or Refusal with the reason: no
+    fix or absurd coordinates, or far outside the district (a joint action of this district gathers
+    in it). A place picked from the map keeps its name and address, not only its point."""
+    try:
+        lat, lon = validate_coordinates(location.latitude, location.longitude)
+        outside_m = distance_to_district_m(lat, lon)
+    except InvalidCoordinates as error:
+        raise Refusal(str(error)) from None
+    if outside_m > MAX_PLACE_OUTSIDE_M:
+        raise Refusal(texts.DSP_PLACE_OUTSIDE.format(distance=format_distance_zh(outside_m)))
+    named = f"{venue.title} {venue.address}".strip()[:limit] if venue is not None else ""
+    return named or texts.DSP_PLACE_LOCATION, lat, lon
 
 
 def fmt_when(at: datetime, tz: ZoneInfo) -> str:

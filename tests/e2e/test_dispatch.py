@@ -169,4 +169,14 @@ async def test_meeting_point_location_is_checked_and_a_map_place_keeps_its_name(
     number = await dispatch_zone(stack, give_place=place)
     notice = await stack.user("officer").wait_for_text(number, timeout=10)
     assert "浮桥街道办事处 笋江路 88 号" in notice.text
+    coordinator = stack.user("coordinator")  # 修改时间地点 checks the new place the same way
+    await coordinator.press("修改时间地点")
+    await coordinator.wait_for_text("新的集合时间")
+    await coordinator.send_text("不改")
+    await coordinator.wait_for_text("新的集合地点")
+    await coordinator.send_location(24.48, 118.09)
+    await coordinator.wait_for_text("不在鲤城区内")
+    await coordinator.send_venue(24.8960, 118.5790, "江南街道办", "江南大街 1 号")
+    await coordinator.wait_for_text("已修改")
+    assert "江南街道办 江南大街 1 号" in (await stack.user("officer").wait_for_text("江南大街", timeout=10)).text
 
