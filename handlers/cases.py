@@ -700,7 +700,7 @@ async def on_confirm(update: Update, context: BotContext) -> int:
         for old in lead_db.recent_of_reporter(session=session, reporter_id=actor.person_id, since=now - RESUBMISSION_WINDOW):
             old_point = LeadPoint(old.id, old.item_code, old.lat, old.lon, old.reported_at, reporter_id=old.reporter_id,
                                   description=old.description, address=old.address)
-            if is_resubmission(new_point, old_point):
+            if is_resubmission(new_point, old_point) and old.state not in TERMINAL_STATES:
                 added = lead_db.add_photos(session=session, lead=old, photos=photos, by_person_id=actor.person_id)
                 if added:  # the same report again, with a photo taken since: keep the photo
                     _note_merge(session, old, added, draft, actor)
@@ -722,6 +722,7 @@ async def on_confirm(update: Update, context: BotContext) -> int:
         _save(context, draft)
         return await _ask_duplicate(update, context, shown, dup_point)
     if number is not None:
+        wake_delivery(context)  # a kept photo's notice to the handlers
         await _send(update, context, texts.CASE_ALREADY_FILED.format(number=number), keyboards.main_menu(actor.role))
         return ConversationHandler.END
     return await _file(update, context, draft, actor)

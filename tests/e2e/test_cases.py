@@ -198,6 +198,11 @@ async def test_a_closed_lead_is_not_offered_for_merging(stack: Stack) -> None:
     second = NUMBER.search(filed.text).group(0)  # type: ignore[union-attr]
     assert second != first
     assert second in (await coordinator.wait_for_text(second)).text
+    # The first reporter sends the same report again within 10 minutes: not swallowed by the closed lead.
+    await file_until_card(officer, "人行道上摆摊卖水果", "占用城市道路", photo=png(seed=7))
+    await officer.press("✅ 确认上报")
+    again = await officer.wait_for(lambda m: "线索已上报" in m.text or "未重复登记" in m.text or "附近 7 天内" in m.text)
+    assert "未重复登记" not in again.text and first not in again.text
 
 
 async def test_dispute_reaches_legal_reviewer_and_decision_reroutes(stack: Stack) -> None:
