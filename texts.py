@@ -134,7 +134,7 @@ ROSTER_DRY_RUN = "（预演：未写入数据库）"
 
 # Issue 13 (access): private-only features, roster conflicts, import retry, start-up failures.
 GROUP_PRIVATE_ONLY = "请私聊机器人使用此功能。"
-EDIT_IGNORED = "编辑过的消息不会被处理。如需更正，请重新发送一条消息。"
+EDIT_IGNORED = "编辑过的消息不会被处理（仍按编辑前的内容）。如需更正，请重新发送；正在填写的表单请在确认页修改，或发送 /cancel 重来。"
 ROSTER_TG_TAKEN = "telegram_id {value} 已绑定到名册中的另一人（{name}），请核对后再导入。"
 IMPORT_WRITE_FAILED = "写入数据库失败，导入未完成，数据库没有任何改动。预览已保留：问题解决后可再次点击「确认导入」，无需重新上传文件。"
 IMPORT_TIMEOUT = "文件解析超时（超过 {seconds} 秒），请检查文件内容或拆分后再导入。"

@@ -52,9 +52,12 @@ BATCH = 50
 GLOBAL_429_CHATS = 4  # this many different chats answered 429 in a row: the whole bot is throttled
 GLOBAL_429_PAUSE = 1.0  # seconds every send then waits before probing again
 MAX_ATTEMPTS = 12
-# Network errors and 5xx are given up only when a row has had MAX_ATTEMPTS tries AND is older than
-# this: with the backoff capped at 5 minutes, 12 tries last only ~14 minutes, and an outage of the
-# uplink or proxy that long must not fail every queued notice for good.
+# Network errors and 5xx: a row is given up after MAX_ATTEMPTS tries while other sends get through
+# (something is wrong with this row). While nothing has got through for `outage_after` seconds
+# (DeliveryWorker), the bot is cut
+# off (uplink, proxy, Telegram down): rows keep trying at the capped backoff until GIVE_UP_AFTER old.
+# With the backoff capped at 5 minutes, 12 tries last only ~14 minutes, and an outage that long must
+# not fail every queued notice for good.
 GIVE_UP_AFTER = timedelta(hours=24)
 FailureHook = Callable[[Session, OutboxMessage], None]
 
@@ -182,6 +185,7 @@ class DeliveryWorker:
         stale_claim: timedelta = timedelta(seconds=60),
         backoff_base: float = 0.5,
         backoff_cap: float = 300.0,
+        outage_after: float = 60.0,
         worker_id: str = "w1",
     ) -> None:
         self.bot = bot
@@ -193,6 +197,7 @@ class DeliveryWorker:
         self.stale_claim = stale_claim
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.outage_after = outage_after
         self.worker_id = worker_id
         self._last_sent: dict[int, float] = {}
         self._wake = asyncio.Event()
@@ -202,6 +207,7 @@ class DeliveryWorker:
         self._inflight: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._recent_429: deque[tuple[float, int]] = deque()
+        self._last_success = time.monotonic()  # a fresh worker is not yet cut off
         # rows per claim: about half a second of sends, so a claim never books far ahead
         self.batch = max(1, min(BATCH, int(per_second // 2)))
 
@@ -389,12 +395,14 @@ class DeliveryWorker:
             self._finish(row, OutboxStatus.FAILED, error=f"400 {exc.message}")
             return
         except (NetworkError, TelegramError) as exc:  # TimedOut is a NetworkError; 5xx lands here too
-            if row.attempts >= MAX_ATTEMPTS and utcnow() - row.created_at >= GIVE_UP_AFTER:
+            cut_off = time.monotonic() - self._last_success > self.outage_after
+            if row.attempts >= MAX_ATTEMPTS and (not cut_off or utcnow() - row.created_at >= GIVE_UP_AFTER):
                 self._finish(row, OutboxStatus.FAILED, error=f"gave up: {exc}"[:300])
             else:
                 self._finish(row, OutboxStatus.PENDING, error=str(exc)[:300], next_in=self.backoff(row.attempts))
             return
         self._recent_429.clear()  # an answer that is not a 429: the bot as a whole is not blocked
+        self._last_success = time.monotonic()
         message_id = getattr(result, "message_id", None)
         self._finish(row, OutboxStatus.SENT, message_id=message_id)
 
@@ -417,7 +425,7 @@ class DeliveryWorker:
         """Exponential with jitter: 0.5, 1, 2, 4 ... seconds (×0.8–1.2), capped; never sooner than
         the chat's own interval, because the failed attempt may have counted against the chat's
         limit. `attempts` counts every try (429s too), so a 5xx after a 429 waits longer already."""
-        delay = min(self.backoff_base * 2 ** max(0, attempts - 1), self.backoff_cap) * random.uniform(0.8, 1.2)
+        delay = min(self.backoff_base * 2 ** min(max(0, attempts - 1), 30), self.backoff_cap) * random.uniform(0.8, 1.2)
         return max(delay, self.per_chat_interval)
 
     async def _call(self, row: OutboxMessage) -> Any:

@@ -383,9 +383,20 @@ def test_a_lead_whose_only_notice_failed_is_flagged(db: Database) -> None:
         assert handlers.notice_failures.unreached_leads(session, [lead]) == {lead.id}
 
 
+async def _rounds_with_every_backoff_run_out(db: Database, worker: DeliveryWorker, rounds: int) -> None:
+    for _ in range(rounds):
+        with db.session() as session:  # time passes: every backoff has run out
+            for row in session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all():
+                row.next_attempt_at = utcnow() - timedelta(seconds=1)
+                session.add(row)
+        await asyncio.sleep(0.06)  # the chat's own spacing (safety margin)
+        await worker.drain_once()
+
+
 async def test_a_long_outage_does_not_fail_queued_notices_but_a_day_old_one_is_given_up(db: Database) -> None:
     """12 tries at a backoff capped at 5 minutes last ~14 minutes: an uplink outage that long
-    failed every queued notice for good. Now a row is given up only after 12 tries AND a day."""
+    failed every queued notice for good. While nothing gets through, a row is given up only
+    after 12 tries AND a day."""
     seed_roster(db)
     emu = await _emulator()
     emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=1001, times=15)  # the outage, for this chat
@@ -398,20 +409,56 @@ async def test_a_long_outage_does_not_fail_queued_notices_but_a_day_old_one_is_g
         session.add(old)
     try:
         async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
-            worker = DeliveryWorker(bot, db, per_chat_interval=0.0)
-            for _ in range(16):
-                with db.session() as session:  # time passes: every backoff has run out
-                    for row in session.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)).all():
-                        row.next_attempt_at = utcnow() - timedelta(seconds=1)
-                        session.add(row)
-                await asyncio.sleep(0.06)  # the chat's own spacing (safety margin)
-                await worker.drain_once()
+            # outage_after=0: no send has got through just now, so the bot counts as cut off
+            await _rounds_with_every_backoff_run_out(db, DeliveryWorker(bot, db, per_chat_interval=0.0, outage_after=0.0), 16)
     finally:
         await emu.stop()
     rows = _rows(db)
     assert rows[1001].status == OutboxStatus.SENT and rows[1001].attempts == 16  # 15 failures, then delivered
     assert rows[1002].status == OutboxStatus.FAILED and (rows[1002].last_error or "").startswith("gave up")
     assert _sent_to(emu, 1001) == ["派发通知"]
+
+
+async def test_a_row_that_keeps_failing_while_others_get_through_is_given_up_after_twelve_tries(db: Database) -> None:
+    """Not an outage (other chats are served): something is wrong with this row, and its chat's later
+    notices wait behind it, so it is given up after 12 tries as before."""
+    seed_roster(db)
+    emu = await _emulator()
+    emu.fail_next("sendMessage", 502, "Bad Gateway", chat_id=1001, times=12)
+    with db.session() as session:
+        outbox.enqueue(session=session, chat_id=1001, text="总是失败的通知")
+        outbox.enqueue(session=session, chat_id=1001, text="排在后面的通知")
+        for n in range(14):
+            outbox.enqueue(session=session, chat_id=1002, text=f"其他通知 {n}")
+    try:
+        async with Bot(TEST_TOKEN, base_url=emu.base_url) as bot:
+            await _rounds_with_every_backoff_run_out(db, DeliveryWorker(bot, db, per_chat_interval=0.0), 14)
+    finally:
+        await emu.stop()
+    with db.session() as session:
+        first = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1001).order_by(OutboxMessage.id)).first()
+    assert first is not None and first.status == OutboxStatus.FAILED and first.attempts == 12
+    assert _sent_to(emu, 1001) == ["排在后面的通知"]  # the chat is served again
+
+
+async def test_an_invitation_still_queued_when_the_time_changes_gives_way_to_the_change_notice(db: Database) -> None:
+    seed_roster(db)
+    with db.session() as session:
+        organiser = session.exec(select(Person).where(Person.name == "江南协调员")).one()
+        people = mdb.resolve_audience(session=session, text="浮桥队员甲").people
+        meeting = mdb.create_meeting(session=session, organiser=organiser, kind="联席会议", title="浮桥专项会",
+                                     starts_at=utcnow() + timedelta(days=1), attendees=people, place="浮桥街道办", offsets=[60])
+        meeting_notices.invite_all(session, meeting)
+        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
+                           changes={"starts_at": utcnow() + timedelta(days=2)})
+        meeting_notices.notify_change(session, meeting, "时间")
+    emu = await _emulator()
+    try:
+        await _drain(db, emu, rounds=3)
+    finally:
+        await emu.stop()
+    sent = _sent_to(emu, 1001)
+    assert len(sent) == 1 and "会议变更" in sent[0]  # the invitation with the old time was not sent
 
 
 async def test_a_meeting_notice_still_queued_when_the_time_changes_is_not_sent(db: Database) -> None:
