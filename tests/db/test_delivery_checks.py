@@ -441,49 +441,40 @@ async def test_a_row_that_keeps_failing_while_others_get_through_is_given_up_aft
     assert _sent_to(emu, 1001) == ["排在后面的通知"]  # the chat is served again
 
 
+async def _queued_meeting_then(db: Database, *, cancel: bool, rounds: int) -> list[str]:
+    """An invitation to 浮桥队员甲 still queued when the organiser moves the meeting (and, with
+    `cancel`, then calls it off); returns what reached 浮桥队员甲 once the outbox drained."""
+    seed_roster(db)
+    with db.session() as session:
+        organiser = session.exec(select(Person).where(Person.name == "江南协调员")).one()
+        people = mdb.resolve_audience(session=session, text="浮桥队员甲").people
+        meeting = mdb.create_meeting(session=session, organiser=organiser, kind="联席会议", title="浮桥专项会",
+                                     starts_at=utcnow() + timedelta(days=1), attendees=people, place="浮桥街道办", offsets=[60])
+        meeting_notices.invite_all(session, meeting)
+        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
+                           changes={"starts_at": utcnow() + timedelta(days=2)})
+        meeting_notices.notify_change(session, meeting, "时间")
+        if cancel:
+            mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
+                               changes={"status": MeetingStatus.CANCELLED})
+            meeting_notices.notify_cancel(session, meeting)
+    emu = await _emulator()
+    try:
+        await _drain(db, emu, rounds=rounds)
+    finally:
+        await emu.stop()
+    return _sent_to(emu, 1001)
+
+
 async def test_an_invitation_still_queued_when_the_time_changes_gives_way_to_the_change_notice(db: Database) -> None:
-    seed_roster(db)
-    with db.session() as session:
-        organiser = session.exec(select(Person).where(Person.name == "江南协调员")).one()
-        people = mdb.resolve_audience(session=session, text="浮桥队员甲").people
-        meeting = mdb.create_meeting(session=session, organiser=organiser, kind="联席会议", title="浮桥专项会",
-                                     starts_at=utcnow() + timedelta(days=1), attendees=people, place="浮桥街道办", offsets=[60])
-        meeting_notices.invite_all(session, meeting)
-        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
-                           changes={"starts_at": utcnow() + timedelta(days=2)})
-        meeting_notices.notify_change(session, meeting, "时间")
-    emu = await _emulator()
-    try:
-        await _drain(db, emu, rounds=3)
-    finally:
-        await emu.stop()
-    sent = _sent_to(emu, 1001)
-    assert len(sent) == 1 and "会议变更" in sent[0]  # the invitation with the old time was not sent
-
-
-async def test_a_meeting_notice_still_queued_when_the_time_changes_is_not_sent(db: Database) -> None:
     """An invitation held back (a 429, a backlog) went out after the organiser had moved the meeting,
-    giving the old time; the change notice followed it. Now it is dropped; the change notice and
-    a cancel notice are sent."""
-    seed_roster(db)
-    with db.session() as session:
-        organiser = session.exec(select(Person).where(Person.name == "江南协调员")).one()
-        people = mdb.resolve_audience(session=session, text="浮桥队员甲").people
-        meeting = mdb.create_meeting(session=session, organiser=organiser, kind="联席会议", title="浮桥专项会",
-                                     starts_at=utcnow() + timedelta(days=1), attendees=people, place="浮桥街道办", offsets=[60])
-        meeting_notices.invite_all(session, meeting)
-        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
-                           changes={"starts_at": utcnow() + timedelta(days=2)})
-        meeting_notices.notify_change(session, meeting, "时间")
-        mdb.update_meeting(session=session, meeting=meeting, actor=organiser, actor_telegram_id=1005,
-                           changes={"status": MeetingStatus.CANCELLED})
-        meeting_notices.notify_cancel(session, meeting)
-    emu = await _emulator()
-    try:
-        await _drain(db, emu, rounds=4)
-    finally:
-        await emu.stop()
-    sent = _sent_to(emu, 1001)
+    giving the old time; the change notice followed it. Now only the change notice goes."""
+    sent = await _queued_meeting_then(db, cancel=False, rounds=3)
+    assert len(sent) == 1 and "会议变更" in sent[0]
+
+
+async def test_queued_meeting_notices_of_a_meeting_called_off_give_way_to_the_cancel_notice(db: Database) -> None:
+    sent = await _queued_meeting_then(db, cancel=True, rounds=4)
     assert len(sent) == 1 and "取消" in sent[0]  # the invitation and the change were both overtaken
     with db.session() as session:
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.chat_id == 1001).order_by(OutboxMessage.id)).all()
