@@ -107,6 +107,12 @@ VersionLookup = Callable[[Session, OutboxMessage], int | None]
 VERSION_LOOKUPS: dict[str, VersionLookup] = {}
 
 
+def _chat_heads() -> Any:
+    """Each chat's oldest pending row (ids): a chat's messages go out in order, one at a time."""
+    return (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING)
+            .group_by(OutboxMessage.chat_id))
+
+
 def register_version_lookup(ref_type: str, lookup: VersionLookup) -> None:
     """Features call this at import time for rows that must not go out once outdated."""
     VERSION_LOOKUPS[ref_type] = lookup
@@ -252,11 +258,12 @@ class DeliveryWorker:
     def _idle_timeout(self) -> float:
         """Sleep until the earliest pending row is due (a 429's retry_after, a backoff), not a
         fixed idle period: a retry that waits a whole extra poll interval is where time went.
-        Rows already due but held back (their chat is busy or in flight) are polled briefly."""
+        Rows already due but held back (their chat is busy or in flight) are polled briefly. Only
+        each chat's oldest row counts: the rows behind one waiting out a 429 wait with it."""
         try:
             with self.db.session() as session:
                 earliest = session.exec(
-                    select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == OutboxStatus.PENDING)
+                    select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.id.in_(_chat_heads()))  # type: ignore[union-attr]
                 ).one()
         except Exception:
             log.exception("outbox: next due time unknown")
@@ -310,8 +317,7 @@ class DeliveryWorker:
         mono = time.monotonic()
         busy_chats = [chat for chat, at in self._last_sent.items() if mono - at < self._chat_interval(chat)]
         in_flight = select(OutboxMessage.chat_id).where(OutboxMessage.status == OutboxStatus.SENDING)
-        heads = (select(func.min(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING)
-                 .group_by(OutboxMessage.chat_id))
+        heads = _chat_heads()
         with self.db.session() as session:
             query = (
                 select(OutboxMessage)
