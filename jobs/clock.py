@@ -108,6 +108,13 @@ def tick(db: Database, now: datetime | None = None, *, limit: int = TICK_LIMIT, 
 
     `started_at` (this process's start) makes an item that fell due while the bot was down late.
     """
+    return run_due(db, now, limit=limit, started_at=started_at)[0]
+
+
+def run_due(db: Database, now: datetime | None = None, *, limit: int = TICK_LIMIT,
+            started_at: datetime | None = None) -> tuple[int, int]:
+    """tick(), returning (handled, taken up): a failing item is taken up but not handled, and a
+    tick that took up `limit` items has more waiting, whether or not some failed."""
     now = now or utcnow()
     with db.session() as session:
         due_ids = session.exec(
@@ -133,7 +140,7 @@ def tick(db: Database, now: datetime | None = None, *, limit: int = TICK_LIMIT, 
                 scan(session, now)
         except Exception:
             log.exception("periodic scan %s failed", getattr(scan, "__name__", scan))
-    return handled
+    return handled, len(due_ids)
 
 
 def next_due_at(db: Database, after: datetime | None = None) -> datetime | None:
@@ -196,13 +203,13 @@ class ClockRunner:
     async def _run(self, _context: Any = None) -> None:
         async with self._lock:
             ticked_at = utcnow()
-            handled = await asyncio.to_thread(tick, self.db, limit=TICK_LIMIT, started_at=self.started_at)
+            handled, taken = await asyncio.to_thread(run_due, self.db, limit=TICK_LIMIT, started_at=self.started_at)
             if handled and self.on_handled is not None:
                 self.on_handled()
             # Items due at this tick and still open failed: they wait for the next regular tick
             # (re-arming for them would retry every few milliseconds); the next wake-up is for later ones.
             upcoming = await asyncio.to_thread(next_due_at, self.db, ticked_at)
-        if handled >= TICK_LIMIT:  # more were due than one tick takes: go on at once
+        if taken >= TICK_LIMIT:  # more were due than one tick takes: go on at once
             self._arm(utcnow())
         elif upcoming is not None and upcoming - utcnow() < timedelta(seconds=self.tick_seconds * 1.5):
             self._arm(upcoming)

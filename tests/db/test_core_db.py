@@ -131,6 +131,25 @@ async def test_a_clock_item_that_keeps_failing_waits_for_the_next_tick(db: Datab
     assert len(queue.one_shots) == 1  # an item due before the next tick still gets its precise wake-up
 
 
+async def test_a_backlog_goes_on_at_once_even_when_an_item_in_it_fails(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After downtime more items are due than one tick takes; one failing among them must not
+    leave the rest to the regular tick (500 per 5 s)."""
+    def broken(session, item, firing):  # type: ignore[no-untyped-def]
+        raise RuntimeError("handler bug")
+
+    clock.register_kind("test.broken", broken)
+    clock.register_kind("test.fine", lambda session, item, firing: None)
+    monkeypatch.setattr(clock, "TICK_LIMIT", 2)
+    with db.session() as s:
+        clock.schedule(session=s, kind="test.broken", due_at=utcnow() - timedelta(minutes=3))
+        for minutes in (2, 1):
+            clock.schedule(session=s, kind="test.fine", due_at=utcnow() - timedelta(minutes=minutes))
+    runner = clock.ClockRunner(db, tick_seconds=5)
+    runner._job_queue = queue = RecordingJobQueue()
+    await runner._run()  # took up the broken one and one fine one: the third waits
+    assert len(queue.one_shots) == 1
+
+
 def test_handled_update_ids_survive_a_restart_and_are_stored_once(db: Database) -> None:
     from db.models import ProcessedUpdate
     from handlers.guard import UpdateDeduper
