@@ -12,6 +12,7 @@ from telegram import Update
 
 import texts
 from db.models import Role
+from handlers import keyboards
 from handlers.context import BotContext
 from knowledge.streets import ZONES
 
@@ -59,7 +60,13 @@ def requires(*roles: Role) -> Callable[[Handler], Handler]:
         async def wrapper(update: Update, context: BotContext) -> Any:
             actor = context.actor
             if actor is None or not actor.has(*roles):
-                await refuse(update)
+                message = update.message
+                if actor is not None and message is not None and message.text in keyboards.MENU_TEXTS:
+                    # a button of a menu the role no longer has (kept on the phone since a role change
+                    # or an update): refuse and put the role's current menu in its place
+                    await message.reply_text(texts.NO_PERMISSION, reply_markup=keyboards.main_menu(actor.role))
+                else:
+                    await refuse(update)
                 return None
             return await handler(update, context)
 

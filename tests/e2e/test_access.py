@@ -138,3 +138,11 @@ async def test_every_main_menu_button_of_every_role_is_allowed_for_that_role(sta
             assert "无权限" not in reply.text, (key, label, reply.text)
             await user.send_command("/cancel")
             await user.wait_for(lambda m: True)
+
+
+async def test_a_button_of_an_old_menu_is_refused_and_replaced_by_the_roles_menu(stack: Stack) -> None:
+    """Legal reviewers had 🗓 会议 on their keyboard; a phone keeps a reply keyboard until a new one comes."""
+    legal = stack.user("legal")
+    await legal.send_text("🗓 会议")
+    assert "无权限" in (await legal.wait_for(lambda m: True)).text
+    assert "🗓 会议" not in legal.keyboard and "🗂 片区线索" in legal.keyboard  # the reviewer's current menu
