@@ -38,6 +38,14 @@ class RosterConflict(TableFileError):
     keeps it; `.errors` name the row and the column (nothing is written)."""
 
 
+def _keep_the_importer(rows: list[RosterRow], existing: dict[str, Person], actor: int | None) -> None:
+    """An admin importing in the chat must be in the file: missing, they would be deactivated by
+    their own import and lose the chat administration (only the CLI could repair it)."""
+    importer = next((p for p in existing.values() if actor is not None and p.id == actor), None)
+    if importer is not None and importer.active and importer.phone not in {row.phone for row in rows}:
+        raise RosterConflict([texts.ROSTER_IMPORTER_MISSING.format(name=importer.name)])
+
+
 def _free_accounts(session: Session, rows: list[RosterRow], existing: dict[str, Person], actor: int | None) -> None:
     """Each telegram_id in the file must belong to that row's person once written.
 
@@ -78,21 +86,24 @@ def apply_roster(*, session: Session, rows: list[RosterRow], actor_person_id: in
     account to someone else."""
     diff = RosterDiff()
     existing = {p.phone: p for p in session.exec(select(Person)).all()}
+    _keep_the_importer(rows, existing, actor_person_id)
     _free_accounts(session, rows, existing, actor_person_id)
     seen: set[str] = set()
     for row in rows:
         seen.add(row.phone)
-        wanted = {f: getattr(row, f) for f in ROSTER_FIELDS}
         person = existing.get(row.phone)
         if person is None:
             diff.added.append(row.name)
             if not dry_run:
+                wanted = {f: getattr(row, f) for f in ROSTER_FIELDS}
                 person = Person(phone=row.phone, telegram_id=row.telegram_id, **wanted)
                 session.add(person)
                 session.flush()
                 _audit(session, actor_person_id, "roster.add", person, None, wanted)
             continue
-        before = {f: getattr(person, f) for f in ROSTER_FIELDS} | {"active": person.active}
+        # Only what the file has a column for: a file without 执法证号 keeps everyone's certificate.
+        wanted = {f: getattr(row, f) for f in ROSTER_FIELDS if f in row.given}
+        before = {f: getattr(person, f) for f in wanted} | {"active": person.active}
         after = wanted | {"active": True}
         tg_change = row.telegram_id is not None and row.telegram_id != person.telegram_id
         if before == after and not tg_change:

@@ -254,7 +254,8 @@ async def on_document(update: Update, context: BotContext) -> None:
         path.write_bytes(data)
         try:
             pending = await asyncio.wait_for(
-                asyncio.to_thread(_preview_upload, context.db, current_items, path, doc.file_name or "upload"),
+                asyncio.to_thread(_preview_upload, context.db, current_items, path, doc.file_name or "upload",
+                                  context.actor.person_id if context.actor else None),
                 timeout=PARSE_SECONDS,
             )
         except TimeoutError:
@@ -276,13 +277,14 @@ async def on_document(update: Update, context: BotContext) -> None:
     await message.reply_text(pending["preview"], reply_markup=buttons)
 
 
-def _preview_upload(db: Database, current_items: list[CatalogueItem], path: Path, source: str) -> dict[str, Any] | None:
+def _preview_upload(db: Database, current_items: list[CatalogueItem], path: Path, source: str,
+                    actor_person_id: int | None) -> dict[str, Any] | None:
     """Runs in a worker thread: which kind of file, parsed and diffed (None: neither kind)."""
     kind = _file_kind(path)
     if kind == "catalogue":
         return _preview_catalogue(current_items, path, source)
     if kind == "roster":
-        return _preview_roster(db, path)
+        return _preview_roster(db, path, actor_person_id)
     return None
 
 
@@ -312,11 +314,15 @@ def _preview_catalogue(current_items: list[CatalogueItem], path: Path, source: s
     return {"kind": "catalogue", "path_items": items, "source": source, "preview": "\n".join(lines)[:4000]}
 
 
-def _preview_roster(db: Database, path: Path) -> dict[str, Any]:
+def _preview_roster(db: Database, path: Path, actor_person_id: int | None) -> dict[str, Any]:
     rows = load_roster_file(path)
     with db.session() as session:
-        diff = people.apply_roster(session=session, rows=rows, actor_person_id=None, dry_run=True)
-    return {"kind": "roster", "rows": rows, "preview": texts.ROSTER_PREVIEW.format(summary=diff.summary())}
+        diff = people.apply_roster(session=session, rows=rows, actor_person_id=actor_person_id, dry_run=True)
+    preview = texts.ROSTER_PREVIEW.format(summary=diff.summary())
+    if diff.deactivated:  # named, not only counted: a file of one street would deactivate everyone else
+        names = "、".join(esc(n) for n in diff.deactivated[:30]) + ("……" if len(diff.deactivated) > 30 else "")
+        preview += "\n" + texts.ROSTER_PREVIEW_DEACTIVATED.format(names=names)
+    return {"kind": "roster", "rows": rows, "preview": preview}
 
 
 async def on_import_button(update: Update, context: BotContext) -> None:

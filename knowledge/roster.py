@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,8 +30,11 @@ COLUMNS = {  # canonical key -> accepted header names
     "telegram_id": ("telegram_id",),
 }
 REQUIRED = ("name", "phone", "role")
+# What a row can set on a person; a file sets only the fields it has a column for (zone also
+# through 街道), so a file without 执法证号 leaves everyone's certificate as it was.
+PERSON_FIELDS = frozenset({"name", "role", "street", "zone", "department", "certificate_no", "certificate_expires"})
 MAX_ROWS = 5000
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")  # ASCII digits only (\d takes any script's)
 
 
 @dataclass(frozen=True)
@@ -45,11 +49,12 @@ class RosterRow:
     certificate_expires: date | None
     telegram_id: int | None
     line: int = field(default=0, compare=False)  # the file's row number, for errors found at write time
+    given: frozenset[str] = field(default=PERSON_FIELDS, compare=False)  # fields the file has a column for
 
 
 def normalize_phone(raw: str) -> str | None:
     """Mainland mobile as 11 digits; '+86', '86', spaces and dashes are ignored."""
-    digits = re.sub(r"[\s\-()（）]", "", str(raw or ""))
+    digits = re.sub(r"[\s\-()（）]", "", unicodedata.normalize("NFKC", str(raw or "")))
     digits = digits.removeprefix("+")
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
@@ -59,6 +64,7 @@ def normalize_phone(raw: str) -> str | None:
 def load_roster_file(path: Path) -> list[RosterRow]:
     """Parse and validate a roster file; raise TableFileError listing every problem."""
     table = read_table(path, COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
+    given = PERSON_FIELDS & (set(table.headers) | ({"zone"} if "street" in table.headers else set()))
     errors: list[str] = []
     rows: list[RosterRow] = []
     seen_phones: dict[str, int] = {}
@@ -101,7 +107,7 @@ def load_roster_file(path: Path) -> list[RosterRow]:
         telegram_id = None
         if cells.get("telegram_id"):
             raw_id = cells["telegram_id"].removesuffix(".0")
-            if not raw_id.isdigit():
+            if not re.fullmatch(r"[1-9][0-9]{0,18}", raw_id):  # isdigit() took '²' (int() then failed)
                 bad("telegram_id", texts.ROSTER_BAD_TG.format(value=cells["telegram_id"]))
             elif int(raw_id) in seen_tg:
                 bad("telegram_id", texts.ROSTER_DUP_TG.format(other=seen_tg[int(raw_id)]))
@@ -114,7 +120,7 @@ def load_roster_file(path: Path) -> list[RosterRow]:
                     name=name[:64], phone=phone, role=role, street=street, zone=zone,
                     department=cells.get("department") or None,
                     certificate_no=cells.get("certificate_no") or None,
-                    certificate_expires=expires, telegram_id=telegram_id, line=line_no,
+                    certificate_expires=expires, telegram_id=telegram_id, line=line_no, given=frozenset(given),
                 )
             )
     if errors:

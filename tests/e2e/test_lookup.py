@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import func, select
 
 import texts
 from db.catalogue import CatalogueVersion, LearnedAlias
-from tests.e2e.harness import Stack
+from db.models import Person
+from tests.e2e.harness import ROSTER, Stack
 
 STATUS_WORDS = ("已赋权", "未赋权", "已收回")
 ZD = "对擅自占用城市道路从事经营活动的处罚"
@@ -172,3 +174,23 @@ async def test_admin_adds_a_field_word_to_the_thesaurus(stack: Stack) -> None:
     await admin.send_command("/thesaurus")
     listing = await admin.wait_for_text("查询词库")
     assert "走鬼、游击摊 → 占用城市道路从事经营活动" in listing.text
+
+
+async def test_a_roster_file_without_optional_columns_keeps_what_it_does_not_mention(stack: Stack) -> None:
+    """A file with only 姓名/手机/角色/片区 set everyone's street, unit and certificate to empty. The
+    preview now names who would be deactivated, and an admin cannot import a file without themself."""
+    admin = stack.user("admin")
+    kept = [m for m in ROSTER if m.key not in ("unbound", "old_officer")]
+    rows = "".join(f"{m.name},{m.phone},{m.role},{m.zone}\n" for m in kept)  # roles may be written in English
+    await admin.send_document(("姓名,手机,角色,片区\n" + rows).encode(), "名册.csv", "text/csv")
+    preview = await admin.wait_for_text("人员名册导入预览")
+    assert "将停用" in preview.text and "开元队员丁" in preview.text and "未绑定队员" in preview.text
+    await admin.press("确认导入")
+    await admin.wait_for_text("名册已导入")
+    with stack.db.session() as session:
+        officer = session.exec(select(Person).where(Person.phone == "13900000001")).one()
+    assert (officer.street, officer.department, officer.certificate_expires) == ("浮桥街道", "浮桥街道综合执法队", date(2030, 1, 1))
+    without_me = "".join(line + "\n" for line in rows.splitlines() if "系统管理员" not in line)
+    await admin.send_document(("姓名,手机,角色,片区\n" + without_me).encode(), "名册2.csv", "text/csv")
+    refused = await admin.wait_for_text("文件中没有您本人")
+    assert "没有任何改动" in refused.text

@@ -22,7 +22,9 @@ def write(tmp_path: Path, body: str, header: str = HEADER, encoding: str = "utf-
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [("13800000001", "13800000001"), ("+86 138-0000-0001", "13800000001"), ("8613800000001", "13800000001"),
-     ("138 0000 0001", "13800000001"), ("12800000001", None), ("1380000000", None), ("", None), ("abc", None)],
+     ("138 0000 0001", "13800000001"), ("12800000001", None), ("1380000000", None), ("", None), ("abc", None),
+     ("13８00000001", "13800000001"),  # a full-width digit: stored in ASCII, so it matches a shared contact
+     ("138٠0000001", None)],  # an Arabic-Indic digit: \d took it, and the phone never matched
 )
 def test_normalize_phone(raw: str, expected: str | None) -> None:
     assert normalize_phone(raw) == expected
@@ -72,6 +74,8 @@ def test_xlsx(tmp_path: Path) -> None:
         ("张三,13800000001,执法人员,浮桥街道,,,,,\n李四,13800000001,执法人员,浮桥街道,,,,,\n", "第 3 行「手机」列"),
         (",13800000001,执法人员,浮桥街道,,,,,\n", "第 2 行「姓名」列"),
         ("张三,13800000001,执法人员,浮桥街道,,,,,abc\n", "第 2 行「telegram_id」列"),
+        ("张三,13800000001,执法人员,浮桥街道,,,,,²\n", "第 2 行「telegram_id」列"),  # isdigit() took it, int() failed
+        ("张三,13800000001,执法人员,浮桥街道,,,,,0\n", "第 2 行「telegram_id」列"),
     ],
 )
 def test_bad_cells_are_named(tmp_path: Path, body: str, needle: str) -> None:
