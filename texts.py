@@ -94,6 +94,10 @@ HELP_COORDINATOR = """
 /stats — 统计与导出
 /export — 导出 Excel（闽执法平台所需字段）
 /plans — 联合执法计划（计划之外无检查）"""
+HELP_LEGAL = """
+<b>法制审核</b>
+/cases — 本片区线索（含待定的执法主体争议）
+/plans — 联合执法计划（计划之外无检查）"""
 HELP_ADMIN = """
 <b>管理员</b>
 /invite 手机号 — 生成绑定链接

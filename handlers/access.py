@@ -81,8 +81,10 @@ async def _welcome_bound(update: Update, actor: Actor) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     actor = context.require_actor()
     text = texts.HELP
-    if actor.has(Role.COORDINATOR, Role.LEGAL):
+    if actor.has(Role.COORDINATOR):
         text += "\n" + texts.HELP_COORDINATOR
+    elif actor.role == Role.LEGAL:  # only what a reviewer may use: the coordinators' list was refused
+        text += "\n" + texts.HELP_LEGAL
     if actor.role == Role.ADMIN:
         text += "\n" + texts.HELP_ADMIN
     assert update.effective_message is not None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlmodel import select
 
 from db.models import AuditEntry, Person
@@ -146,3 +149,20 @@ async def test_a_button_of_an_old_menu_is_refused_and_replaced_by_the_roles_menu
     await legal.send_text("🗓 会议")
     assert "无权限" in (await legal.wait_for(lambda m: True)).text
     assert "🗓 会议" not in legal.keyboard and "🗂 片区线索" in legal.keyboard  # the reviewer's current menu
+
+
+@pytest.mark.bot_env(FLOOD_MAX_UPDATES="200")  # ~30 commands in a few seconds: more than the flood gate lets by
+async def test_every_command_in_a_roles_help_is_allowed_for_that_role(stack: Stack) -> None:
+    """Legal reviewers were shown the coordinators' /dispatch /stats /export, each answered 无权限."""
+    for key in ("officer", "coordinator", "legal", "admin"):
+        user = stack.user(key)
+        await user.send_command("/help")
+        help_text = (await user.wait_for_text("片区联合执法助手")).text
+        commands = sorted(set(re.findall(r"^(/[a-z]+)", help_text, flags=re.MULTILINE)))
+        assert "/lookup" in commands, key
+        for command in commands:
+            await user.send_command(command)
+            reply = await user.wait_for(lambda m: True, timeout=20)  # /stats draws a chart
+            assert "无权限" not in reply.text, (key, command, reply.text)
+            await user.send_command("/cancel")
+            await user.wait_for(lambda m: True)
