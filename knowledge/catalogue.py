@@ -121,6 +121,7 @@ _COLUMNS: tuple[_Column, ...] = (
     _Column("aliases", "别名", "aliases", False),
 )
 _COLUMN_BY_KEY = {column.key: column for column in _COLUMNS}
+_MAX_CHARS = {"code": 64, "name": 500, "department": 100, "legal_basis": 4000, "aliases": 2000}  # db/migrations 0002
 _REQUIRED_CELLS = ("code", "name", "item_class", "department", "status", "effective_from")
 _SCOPE_SEPARATORS = "、,，;；/ "
 _ALIAS_SEPARATORS = ";；"
@@ -292,12 +293,16 @@ def _parse_item(cells: dict[str, str], row: int, errors: list[str], *, is_sample
     for key in _REQUIRED_CELLS:
         if not cells.get(key):
             errors.append(texts.CATALOGUE_EMPTY_CELL.format(row=row, column=_COLUMN_BY_KEY[key].chinese))
+    for key, limit in _MAX_CHARS.items():  # the database's column sizes: named here, not a failed write
+        if len(cells.get(key, "")) > limit:
+            errors.append(texts.CATALOGUE_TOO_LONG.format(row=row, column=_COLUMN_BY_KEY[key].chinese, limit=limit))
     item_class = _parse_choice(cells.get("item_class", ""), ItemClass, row, "类别", errors)
     status = _parse_choice(cells.get("status", ""), ItemStatus, row, "状态", errors)
     effective_from = _parse_date(cells.get("effective_from", ""), row, "生效日期", errors)
     withdrawn_on = _parse_date(cells.get("withdrawn_on", ""), row, "收回日期", errors)
+    known_errors = len(errors)
     scope = _parse_scope(cells.get("scope", ""), row, errors)
-    if status is ItemStatus.DELEGATED and not scope and not cells.get("scope"):
+    if status is ItemStatus.DELEGATED and not scope and len(errors) == known_errors:  # empty, or only 、
         errors.append(texts.CATALOGUE_SCOPE_REQUIRED.format(row=row, column="赋权范围"))
     if effective_from and withdrawn_on and withdrawn_on < effective_from:
         errors.append(

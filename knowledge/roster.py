@@ -98,6 +98,9 @@ def load_roster_file(path: Path) -> list[RosterRow]:
             bad("zone", texts.ROSTER_ZONE_MISMATCH.format(street=street, zone=zone_text))
         elif not zone:
             bad("zone", texts.ROSTER_NEED_ZONE)
+        for key in ("department", "certificate_no"):  # the database's column sizes (Person)
+            if len(cells.get(key, "")) > 64:
+                bad(key, texts.ROSTER_TOO_LONG.format(limit=64))
         expires = None
         if cells.get("certificate_expires"):
             try:

@@ -205,6 +205,9 @@ def test_exported_rows_load_back_unchanged(tmp_path: Path) -> None:
         ({1: ""}, "第 2 行「事项名称」列：不能为空"),
         ({0: "  "}, "第 2 行「编号」列：不能为空"),
         ({5: ""}, "第 2 行「赋权范围」列：状态为已赋权时必须填写"),
+        ({5: "、、"}, "第 2 行「赋权范围」列：状态为已赋权时必须填写"),  # only separators: delegated nowhere
+        ({4: "条" * 4001}, "第 2 行「执法依据」列：超过 4000 个字"),  # failed at the database on PostgreSQL
+        ({0: "X" * 65}, "第 2 行「编号」列：超过 64 个字"),
     ],
 )
 def test_bad_cell_is_named_by_row_and_column(tmp_path: Path, row: dict[int, str], expected: str) -> None:

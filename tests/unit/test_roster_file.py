@@ -76,6 +76,7 @@ def test_xlsx(tmp_path: Path) -> None:
         ("张三,13800000001,执法人员,浮桥街道,,,,,abc\n", "第 2 行「telegram_id」列"),
         ("张三,13800000001,执法人员,浮桥街道,,,,,²\n", "第 2 行「telegram_id」列"),  # isdigit() took it, int() failed
         ("张三,13800000001,执法人员,浮桥街道,,,,,0\n", "第 2 行「telegram_id」列"),
+        ("张三,13800000001,执法人员,浮桥街道,," + "执" * 65 + ",,\n", "第 2 行「单位」列"),  # failed at the database
     ],
 )
 def test_bad_cells_are_named(tmp_path: Path, body: str, needle: str) -> None:
