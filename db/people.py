@@ -41,8 +41,8 @@ class RosterConflict(TableFileError):
 def _keep_the_importer(rows: list[RosterRow], existing: dict[str, Person], actor: int | None) -> None:
     """An admin importing in the chat must be in the file: missing, they would be deactivated by
     their own import and lose the chat administration (only the CLI could repair it)."""
-    importer = next((p for p in existing.values() if actor is not None and p.id == actor), None)
-    if importer is not None and importer.active and importer.phone not in {row.phone for row in rows}:
+    importer = next((p for p in existing.values() if p.id == actor), None) if actor is not None else None
+    if importer is not None and importer.active and all(row.phone != importer.phone for row in rows):
         raise RosterConflict([texts.ROSTER_IMPORTER_MISSING.format(name=importer.name)])
 
 

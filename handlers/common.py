@@ -113,28 +113,24 @@ def escaped_pieces(head: str, raw: str, limit: int = TEXT_LIMIT - 96) -> list[st
     characters. The plain text is cut before escaping, so a cut never lands inside an `&lt;`
     (Telegram refuses such a message); cuts fall after a newline or 。 where one is near."""
     pieces: list[str] = []
-    current, size = [head], len(head)
-    start = 0
-    while start < len(raw):
-        room = limit - size
-        end = start
-        taken = 0
-        while end < len(raw) and taken + len(esc(raw[end])) <= room:
-            taken += len(esc(raw[end]))
+    prefix, start = head, 0  # the head goes on the first piece only
+    while True:
+        room, end = limit - len(prefix), start
+        while end < len(raw) and room >= len(esc(raw[end])):
+            room -= len(esc(raw[end]))
             end += 1
         if end < len(raw):  # back up to a line or sentence end in the last quarter, if there is one
             soft = max(raw.rfind("\n", start, end), raw.rfind("。", start, end))
             if soft >= start and soft + 1 - start >= (end - start) * 3 // 4:
                 end = soft + 1
-        if end == start and size == 0:
-            end = start + 1  # a limit below one escaped character: never loop forever
-        current.append(esc(raw[start:end]))
-        start = end
-        pieces.append("".join(current))
-        current, size = [], 0
-    if not pieces or current:
-        pieces.append("".join(current))
-    return [piece for piece in pieces if piece]
+        if end == start and not prefix and end < len(raw):
+            end += 1  # a limit below one escaped character: never loop forever
+        piece = prefix + esc(raw[start:end])
+        if piece:
+            pieces.append(piece)
+        prefix, start = "", end
+        if start >= len(raw):
+            return pieces
 
 
 def name_list(names: list[str], *, most: int = 40, empty: str = "—") -> str:

@@ -54,10 +54,9 @@ GLOBAL_429_PAUSE = 1.0  # seconds every send then waits before probing again
 MAX_ATTEMPTS = 12
 # Network errors and 5xx: a row is given up after MAX_ATTEMPTS tries while other sends get through
 # (something is wrong with this row). While nothing has got through for `outage_after` seconds
-# (DeliveryWorker), the bot is cut
-# off (uplink, proxy, Telegram down): rows keep trying at the capped backoff until GIVE_UP_AFTER old.
-# With the backoff capped at 5 minutes, 12 tries last only ~14 minutes, and an outage that long must
-# not fail every queued notice for good.
+# (DeliveryWorker), the bot is cut off (uplink, proxy, Telegram down): rows keep trying at the
+# capped backoff until GIVE_UP_AFTER old. With the backoff capped at 5 minutes, 12 tries last only
+# ~14 minutes, and an outage that long must not fail every queued notice for good.
 GIVE_UP_AFTER = timedelta(hours=24)
 FailureHook = Callable[[Session, OutboxMessage], None]
 

@@ -23,6 +23,9 @@ RESUBMISSION_WINDOW = timedelta(minutes=10)
 SAME_PLACE_M = 30.0  # two fixes of one spot from one phone differ by a few metres
 MAX_PHOTOS = 10
 MAX_PHOTO_BYTES = 20 * 1024 * 1024  # getFile cannot download more
+MAX_DESCRIPTION = 500
+ZHONGSHAN_AREA = "中山路商圈"
+
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif")
 
 
@@ -32,8 +35,6 @@ def looks_like_image(data: bytes) -> bool:
     return (data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM"))
             or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
             or (data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS))
-MAX_DESCRIPTION = 500
-ZHONGSHAN_AREA = "中山路商圈"
 
 
 class LeadState(StrEnum):

@@ -123,7 +123,7 @@ def load_roster_file(path: Path) -> list[RosterRow]:
                     name=name[:64], phone=phone, role=role, street=street, zone=zone,
                     department=cells.get("department") or None,
                     certificate_no=cells.get("certificate_no") or None,
-                    certificate_expires=expires, telegram_id=telegram_id, line=line_no, given=frozenset(given),
+                    certificate_expires=expires, telegram_id=telegram_id, line=line_no, given=given,
                 )
             )
     if errors:
